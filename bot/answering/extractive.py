@@ -1,0 +1,188 @@
+"""The default answer: sentences quoted from the course material, each with its [n] source.
+
+It needs no language model and cannot invent a fact: every sentence of the answer is a sentence
+of a cited passage. When the best evidence is too weak, it refuses instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answering.dates import Period, format_date, mentioned_dates, period_of, starts_after
+from bot.answering.types import Citation
+from bot.retrieval.embeddings import SentenceEmbeddings
+from bot.retrieval.hybrid import Hit
+from bot.retrieval.lexical import tokenize
+
+MAX_SENTENCES = 3
+MIN_SENTENCE_CHARS = 25
+SCORE_MARGIN = 0.12
+DUPLICATE_SIMILARITY = 0.85
+WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
+HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
+NUMBER = re.compile(r"\d")
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    text: str
+    start: int  # offset in the chunk
+    end: int
+    period: Period
+    similarity: float = 0.0
+    score: float = 0.0
+    vector: np.ndarray | None = None
+
+
+@dataclass
+class Composition:
+    text: str
+    citations: list[Citation]
+    refused: bool
+    best_similarity: float
+
+
+class SentenceCache:
+    """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing."""
+
+    def __init__(self, embeddings: SentenceEmbeddings, size: int = 50_000) -> None:
+        self.embeddings = embeddings
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.embeddings.encode(missing), strict=True):
+                self._vectors[text] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
+    """Sentences of the retrieved chunks that may speak for the as-of date."""
+    found: list[Candidate] = []
+    seen: set[str] = set()
+    for hit in hits:
+        period = period_of(hit.metadata, as_of)
+        if period is Period.FUTURE:
+            continue
+        text = hit.text
+        for start, end in json.loads(hit.metadata["sentences"]):
+            sentence = text[start:end]
+            if len(sentence) < MIN_SENTENCE_CHARS or sentence in seen:
+                continue
+            if starts_after(sentence, as_of):
+                continue
+            seen.add(sentence)
+            found.append(Candidate(hit, sentence, start, end, period))
+    return found
+
+
+def _key_terms(question: str) -> set[str]:
+    return set(tokenize(question))
+
+
+def score(cands: list[Candidate], question: str, query_vector: np.ndarray, cache: SentenceCache) -> None:
+    """Similarity to the question, nudged by exact terms, dates for 'when', numbers for 'how many'."""
+    if not cands:
+        return
+    vectors = cache.vectors([c.text for c in cands])
+    sims = vectors @ query_vector
+    terms = _key_terms(question)
+    identifiers = {t for t in terms if NUMBER.search(t)}
+    wants_date, wants_number = bool(WHEN.search(question)), bool(HOW_MANY.search(question))
+    for cand, vector, sim in zip(cands, vectors, sims, strict=True):
+        cand.vector = vector
+        cand.similarity = float(sim)
+        tokens = set(tokenize(cand.text))
+        overlap = len(terms & tokens) / len(terms) if terms else 0.0
+        bonus = 0.15 * overlap + 0.02 / cand.hit.rank
+        if identifiers & tokens:
+            bonus += 0.08
+        if wants_date and mentioned_dates(cand.text):
+            bonus += 0.05
+        if wants_number and NUMBER.search(cand.text):
+            bonus += 0.03
+        cand.score = cand.similarity + bonus
+
+
+def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """The best sentence and up to two more close to it, skipping near-repeats."""
+    ranked = sorted(cands, key=lambda c: -c.score)
+    if not ranked or max(c.similarity for c in ranked) < threshold:
+        return []
+    chosen: list[Candidate] = []
+    best = ranked[0].score
+    for cand in ranked:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        if cand.similarity < threshold * 0.8 or cand.score < best - SCORE_MARGIN:
+            continue
+        if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
+            continue
+        chosen.append(cand)
+    return chosen
+
+
+def _citation(n: int, cand: Candidate) -> Citation:
+    meta = cand.hit.metadata
+    return Citation(
+        n=n,
+        doc_id=cand.hit.doc_id,
+        title=str(meta["title"]),
+        section=str(meta.get("section", "")),
+        source_url=str(meta["source_url"]),
+        quote=cand.text,
+        score=round(cand.score, 4),
+        chunk_id=cand.hit.chunk_id,
+        chunk_text=cand.hit.text,
+        issuer=str(meta.get("issuer", "")),
+        published=str(meta.get("published", "")),
+        valid_from=str(meta.get("valid_from", "")),
+        valid_to=str(meta.get("valid_to", "")),
+        doc_start=int(meta["start"]) + cand.start,
+        doc_end=int(meta["start"]) + cand.end,
+        historical=cand.period is Period.HISTORY,
+    )
+
+
+def compose(
+    question: str,
+    query_vector: np.ndarray,
+    hits: list[Hit],
+    as_of: dt.date,
+    cache: SentenceCache,
+    threshold: float,
+) -> Composition:
+    """Current state first, then history with the date it ended; every sentence cited."""
+    cands = candidates(hits, as_of)
+    score(cands, question, query_vector, cache)
+    best = max((c.similarity for c in cands), default=0.0)
+    chosen = select(cands, threshold)
+    if not chosen:
+        return Composition("", [], True, best)
+    current = [c for c in chosen if c.period is Period.CURRENT]
+    history = sorted(
+        (c for c in chosen if c.period is Period.HISTORY),
+        key=lambda c: c.hit.metadata.get("valid_to", ""),
+        reverse=True,
+    )
+    citations: list[Citation] = []
+    lines = [f"As of {format_date(as_of)}:"]
+    for cand in current:
+        citations.append(_citation(len(citations) + 1, cand))
+        lines.append(f"{cand.text} [{len(citations)}]")
+    for cand in history:
+        citations.append(_citation(len(citations) + 1, cand))
+        until = dt.date.fromisoformat(cand.hit.metadata["valid_to"])
+        lines.append(f"Earlier (until {format_date(until)}): {cand.text} [{len(citations)}]")
+    return Composition("\n".join(lines), citations, False, best)

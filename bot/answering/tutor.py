@@ -1,0 +1,206 @@
+"""The tutor service: one object the CLI, the app, the evaluator and the benchmark all use.
+
+It validates the question, picks the as-of date, routes licence questions to the rule-based
+checker, and otherwise retrieves and composes a cited answer (or refuses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answering.dates import parse_as_of, question_as_of
+from bot.answering.extractive import SentenceCache, compose
+from bot.answering.types import Answer, Citation
+from bot.config import Settings
+from bot.errors import InputError
+from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
+from bot.retrieval.hybrid import RetrieverMode, SearchIndex
+from bot.retrieval.lexical import tokenize
+from bot.retrieval.query import CJK, build_query, load_terms
+
+log = logging.getLogger(__name__)
+
+TOPICS = (
+    "Which three items did Japan move to individual licences on 4 July 2019?",
+    "When was South Korea removed from Japan's white list (Group A)?",
+    "Is South Korea in Group A?",
+    "What happened to the WTO case DS590?",
+    "Which row of Appended Table 1 covers resist?",
+    "Do I need a licence to ship 50% hydrogen fluoride to South Korea?",
+)
+REFUSAL = (
+    "I can't answer that from the course material, so I won't guess. This tutor covers Japan's "
+    "export controls and the 2019–2023 Japan–South Korea case: the three items (fluorinated "
+    "polyimide, resist, hydrogen fluoride), the white list / Group A, Korea's counter-measures, "
+    "the WTO case DS590, the 2023 reversal, and the Japanese law behind them."
+)
+ENGLISH_NOTE = "I answer in English: the course material is written in English."
+LEGAL_NOTE = (
+    "This is educational, not legal advice: before exporting, ask METI's Security Export "
+    "Licensing Division or CISTEC."
+)
+LICENCE_WORDS = re.compile(r"\b(licen[cs]e|permit|permission|export(ing)? to)\b", re.I)
+CONTROL_CHARS = {c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"}
+
+
+@dataclass
+class AskOptions:
+    as_of: dt.date | str | None = None
+    history: list[str] = field(default_factory=list)
+    k: int | None = None
+    retriever: RetrieverMode | None = None
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Strip control characters; refuse empty and over-long questions with a plain message."""
+    if not isinstance(question, str):
+        raise InputError("The question must be text.")
+    text = "".join(ch for ch in question if ch not in CONTROL_CHARS)
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise InputError("Please type a question.")
+    if len(text) > max_chars:
+        raise InputError(
+            f"Your question is {len(text):,} characters long; please keep it under "
+            f"{max_chars:,} characters (ask one thing at a time)."
+        )
+    if not tokenize(text) and not CJK.search(text):
+        raise InputError("I could not find any words to search for in your question.")
+    return text
+
+
+class Tutor:
+    """Answers questions from the live index; safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: SentenceEmbeddings | None = None,
+        index: SearchIndex | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or shared_embeddings(settings.embedding_model)
+        self.index = index or SearchIndex(settings, self.embeddings)
+        self.cache = SentenceCache(self.embeddings)
+        self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))
+        self._checker: Any = None
+
+    # -- public -------------------------------------------------------------------------
+    def ask(self, question: str, options: AskOptions | None = None) -> Answer:
+        opts = options or AskOptions()
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        as_of = parse_as_of(opts.as_of)
+        if opts.as_of in (None, ""):
+            as_of = question_as_of(text) or as_of
+        routed = self._route_to_checker(text, as_of)
+        if routed is not None:
+            routed.timings_ms["total"] = _ms(started)
+            return routed
+        return self._retrieve_and_compose(text, as_of, opts, started)
+
+    def source_documents(self) -> dict[str, dict[str, Any]]:
+        return self.index.documents()
+
+    # -- internals ----------------------------------------------------------------------
+    def _retrieve_and_compose(
+        self, text: str, as_of: dt.date, opts: AskOptions, started: float
+    ) -> Answer:
+        timings: dict[str, float] = {}
+        query = build_query(text, opts.history, self.terms)
+        t0 = time.perf_counter()
+        vector = self.embeddings.encode([query.text])[0]
+        timings["embed"] = _ms(t0)
+        t0 = time.perf_counter()
+        k = opts.k or self.settings.top_k
+        mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
+        hits = self.index.search(query.text, vector, k, mode)
+        timings["retrieve"] = _ms(t0)
+        t0 = time.perf_counter()
+        composition = compose(
+            query.text, vector, hits, as_of, self.cache, self.settings.refusal_threshold
+        )
+        timings["compose"] = _ms(t0)
+        notes = [ENGLISH_NOTE] if query.non_english else []
+        if composition.refused:
+            answer_text, mode_name = REFUSAL, "refusal"
+        else:
+            answer_text, mode_name = composition.text, "extractive"
+            if LICENCE_WORDS.search(text):
+                notes.append(LEGAL_NOTE)
+        timings["total"] = _ms(started)
+        return Answer(
+            question=text,
+            as_of=as_of,
+            answer=answer_text,
+            refused=composition.refused,
+            citations=composition.citations,
+            retrieved=[
+                {
+                    "rank": h.rank,
+                    "doc_id": h.doc_id,
+                    "chunk_id": h.chunk_id,
+                    "score": round(h.score, 5),
+                    "dense": None if h.dense is None else round(h.dense, 4),
+                    "bm25": None if h.lexical is None else round(h.lexical, 4),
+                }
+                for h in hits
+            ],
+            timings_ms=timings,
+            search_query=query.text,
+            mode=mode_name,
+            notes=notes,
+        )
+
+    def _route_to_checker(self, text: str, as_of: dt.date) -> Answer | None:
+        """Licence questions are decided by rules, not by similarity search."""
+        from bot.answering.checker_route import answer_with_checker
+
+        return answer_with_checker(self, text, as_of)
+
+    def quote_for(self, doc_id: str, claim: str) -> tuple[str, str, str, int, int]:
+        """The sentence of `doc_id` that best matches `claim` (for rule-step citations)."""
+        best: tuple[float, str, str, str, int, int] = (-1.0, "", "", "", 0, 0)
+        claim_tokens = set(tokenize(claim))
+        import json
+
+        for meta in self.index.snapshot().metadatas.values():
+            if meta["doc_id"] != doc_id:
+                continue
+            chunk = str(meta["chunk_text"])
+            for start, end in json.loads(meta["sentences"]):
+                sentence = chunk[start:end]
+                tokens = set(tokenize(sentence))
+                overlap = len(claim_tokens & tokens) / (len(claim_tokens) or 1)
+                if overlap > best[0]:
+                    best = (overlap, sentence, str(meta["chunk_id"]), chunk, start, end)
+        return best[1], best[2], best[3], best[4], best[5]
+
+    def citation_for_doc(self, n: int, doc_id: str, claim: str) -> Citation | None:
+        meta = self.index.documents().get(doc_id)
+        if meta is None:
+            return None
+        quote, chunk_id, chunk_text, _, _ = self.quote_for(doc_id, claim)
+        return Citation(
+            n=n,
+            doc_id=doc_id,
+            title=str(meta["title"]),
+            section="",
+            source_url=str(meta["source_url"]),
+            quote=quote,
+            score=1.0,
+            chunk_id=chunk_id,
+            chunk_text=chunk_text,
+            issuer=str(meta.get("issuer", "")),
+            published=str(meta.get("published", "")),
+        )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,175 @@
+"""Course documents: Markdown with YAML front matter, validated so a bad file is named, not guessed.
+
+A wrong date in a regulation tutor is a severe bug, so every date is parsed strictly and every
+required field must be present; the error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import CorpusError
+
+DOC_TYPES = ("news", "regulation", "guidance", "explainer", "glossary", "faq")
+REQUIRED_FIELDS = (
+    "id",
+    "title",
+    "doc_type",
+    "jurisdiction",
+    "issuer",
+    "source_title",
+    "source_url",
+    "published",
+)
+OPTIONAL_FIELDS = ("valid_from", "valid_to", "language", "facts", "other_sources")
+DATE_FIELDS = ("published", "valid_from", "valid_to")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One document with its provenance; `text` is the body the chunk offsets refer to."""
+
+    id: str
+    title: str
+    text: str
+    doc_type: str
+    jurisdiction: str
+    issuer: str
+    source_title: str
+    source_url: str
+    published: dt.date
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    language: str = "en"
+    path: str = ""
+    facts: tuple[str, ...] = ()
+    other_sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+    def metadata(self) -> dict[str, str]:
+        """Flat metadata for the vector store (Chroma takes scalars only, so dates are ISO)."""
+        return {
+            "doc_id": self.id,
+            "title": self.title,
+            "doc_type": self.doc_type,
+            "jurisdiction": self.jurisdiction,
+            "issuer": self.issuer,
+            "source_title": self.source_title,
+            "source_url": self.source_url,
+            "published": self.published.isoformat(),
+            "valid_from": self.valid_from.isoformat() if self.valid_from else "",
+            "valid_to": self.valid_to.isoformat() if self.valid_to else "",
+            "language": self.language,
+            "path": self.path,
+        }
+
+
+def parse_date(value: Any, *, where: str, field_name: str) -> dt.date:
+    """Accept a YAML date or an ISO string, nothing fuzzier."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CorpusError(f"{where}: field '{field_name}' must be a date YYYY-MM-DD, got {value!r}")
+
+
+def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
+    """Return (front matter mapping, body); the body keeps its exact characters for offsets."""
+    match = FRONT_MATTER.match(raw)
+    if not match:
+        raise CorpusError(f"{where}: no YAML front matter (the file must start with '---')")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{where}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{where}: front matter must be a mapping of fields")
+    return meta, raw[match.end() :]
+
+
+def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
+    """Validate one Markdown course document."""
+    meta, body = split_front_matter(raw, where=where)
+    missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "")]
+    if missing:
+        raise CorpusError(f"{where}: missing required field(s): {', '.join(missing)}")
+    unknown = sorted(set(meta) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise CorpusError(f"{where}: unknown field(s): {', '.join(unknown)}")
+    doc_id = str(meta["id"])
+    if not ID_PATTERN.match(doc_id):
+        raise CorpusError(f"{where}: id {doc_id!r} must be lowercase letters, digits and '-'")
+    if meta["doc_type"] not in DOC_TYPES:
+        raise CorpusError(
+            f"{where}: doc_type {meta['doc_type']!r} is not one of {', '.join(DOC_TYPES)}"
+        )
+    url = str(meta["source_url"])
+    if not url.startswith(("http://", "https://")):
+        raise CorpusError(f"{where}: source_url must be an http(s) URL, got {url!r}")
+    dates = {
+        name: parse_date(meta[name], where=where, field_name=name)
+        for name in DATE_FIELDS
+        if meta.get(name) not in (None, "")
+    }
+    if "valid_from" in dates and "valid_to" in dates and dates["valid_from"] > dates["valid_to"]:
+        raise CorpusError(f"{where}: valid_from is after valid_to")
+    if not body.strip():
+        raise CorpusError(f"{where}: the document has no text after the front matter")
+    others = meta.get("other_sources") or []
+    if not isinstance(others, list) or not all(
+        isinstance(o, dict) and o.get("url") for o in others
+    ):
+        raise CorpusError(f"{where}: other_sources must be a list of {{title, url}}")
+    return SourceDocument(
+        id=doc_id,
+        title=str(meta["title"]),
+        text=body,
+        doc_type=str(meta["doc_type"]),
+        jurisdiction=str(meta["jurisdiction"]),
+        issuer=str(meta["issuer"]),
+        source_title=str(meta["source_title"]),
+        source_url=url,
+        published=dates["published"],
+        valid_from=dates.get("valid_from"),
+        valid_to=dates.get("valid_to"),
+        language=str(meta.get("language") or "en"),
+        path=where,
+        facts=tuple(str(f) for f in meta.get("facts") or ()),
+        other_sources=tuple({str(k): str(v) for k, v in o.items()} for o in others),
+    )
+
+
+def load_corpus(corpus_dir: Path) -> list[SourceDocument]:
+    """Load every `*.md` course document directly under `corpus_dir`; ids must be unique."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"{corpus_dir}: corpus folder not found")
+    docs: list[SourceDocument] = []
+    seen: dict[str, str] = {}
+    for path in sorted(corpus_dir.glob("*.md")):
+        if path.name.upper() == "README.MD":
+            continue
+        where = str(path)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{where}: not UTF-8 text ({exc.reason})") from exc
+        doc = document_from_markdown(raw, where=where)
+        if doc.id in seen:
+            raise CorpusError(f"{where}: duplicate id {doc.id!r} (also in {seen[doc.id]})")
+        seen[doc.id] = where
+        docs.append(doc)
+    if not docs:
+        raise CorpusError(f"{corpus_dir}: no course documents (*.md) found")
+    return docs

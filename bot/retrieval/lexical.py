@@ -1,0 +1,57 @@
+"""BM25 over the same chunks as the dense index, with a tokenizer that keeps identifiers whole.
+
+Students and exporters type exact identifiers ("Article 48", "7(19)", "DS590", "7664-39-3");
+a default word tokenizer would break them into numbers that match everything.
+"""
+
+from __future__ import annotations
+
+import re
+
+import bm25s
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
+
+TOKEN = re.compile(
+    r"\d+(?:\(\w{1,4}\))+"  # list rows and sub-items: 3(1), 7(19), 2(1)(i)(he)
+    r"|\d{2,7}-\d{2}-\d"  # CAS numbers
+    r"|[a-z]+\d+[a-z]*(?:\.[a-z0-9]+)?"  # case and entry ids: ds590
+    r"|\d+[a-z]+\d*(?:\.[a-z])?"  # list entries: 3c002, 1c350, 1c009.b
+    r"|[a-z]+|\d+"
+    r"|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"  # runs of Japanese / Korean script
+)
+STOPWORDS = frozenset(STOPWORDS_EN) | {"s"}
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case tokens; CJK runs also give their character bigrams (no spaces there)."""
+    tokens: list[str] = []
+    for token in TOKEN.findall(text.lower()):
+        if token in STOPWORDS:
+            continue
+        tokens.append(token)
+        if "(" in token:  # "48(1)" must also match a question about "Article 48"
+            tokens.append(token.split("(", 1)[0])
+        if len(token) > 2 and re.match(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", token):
+            tokens.extend(token[i : i + 2] for i in range(len(token) - 1))
+    return tokens
+
+
+class LexicalIndex:
+    """A BM25 index over chunk texts; positions line up with the `ids` list."""
+
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        self.ids = ids
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["\u2205"] for t in texts]
+        self._bm25.index(corpus, show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) with score > 0."""
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens or not self.ids:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        top = np.argsort(-scores)[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

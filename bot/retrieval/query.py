@@ -1,0 +1,117 @@
+"""Turn what the user typed into a standalone English search query, without a language model.
+
+Follow-ups ("What about hydrogen fluoride?", "When was that reversed?") carry the topic terms of
+earlier turns; Japanese and Korean export-control terms are mapped to English through the
+glossary's term list, because the course material is written in English.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.retrieval.lexical import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+FOLLOW_UP = re.compile(
+    r"^\s*(and|what about|how about|and what about|what of|also|then|so)\b"
+    r"|\b(that|this|it|its|they|them|those|these|the same|there)\b",
+    re.IGNORECASE,
+)
+# Words a follow-up uses for "the opposite event": they point at the reversal documents.
+SYNONYMS = {
+    "reversed": "restored lifted returned reversal",
+    "reverse": "restore lift return reversal",
+    "undone": "restored lifted",
+    "lifted": "restored lifted",
+    "ended": "ended withdrawn restored",
+    "banned": "licence restrictions",
+    "ban": "licence restrictions",
+    "whitelist": "white list Group A",
+}
+QUESTION_WORDS = {
+    "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
+    "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """The text to search with, and what was done to get it (shown to curious users)."""
+
+    text: str
+    original: str
+    carried_terms: tuple[str, ...] = ()
+    translated_terms: tuple[str, ...] = ()
+    non_english: bool = False
+
+
+@lru_cache(maxsize=4)
+def load_terms(path: str) -> dict[str, str]:
+    """term -> English search terms, longest first so compound terms win."""
+    file = Path(path)
+    if not file.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        log.warning("ignoring %s: %s", file, exc)
+        return {}
+    terms = {str(k): str(v) for k, v in data.items() if k and v}
+    return dict(sorted(terms.items(), key=lambda kv: -len(kv[0])))
+
+
+def content_terms(text: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z0-9()\-]*|\d[\w()\-.]*", text)
+    return [w for w in words if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS]
+
+
+def is_follow_up(question: str) -> bool:
+    return bool(FOLLOW_UP.search(question)) or len(content_terms(question)) <= 2
+
+
+def translate_terms(question: str, terms: dict[str, str]) -> list[str]:
+    found: list[str] = []
+    remaining = question
+    for term, english in terms.items():
+        if term in remaining:
+            found.append(english)
+            remaining = remaining.replace(term, " ")
+    return found
+
+
+def build_query(
+    question: str, history: list[str] | None = None, terms: dict[str, str] | None = None
+) -> SearchQuery:
+    """Standalone query = the question + English for foreign terms + topic of earlier turns."""
+    terms = terms or {}
+    translated = translate_terms(question, terms)
+    non_english = bool(CJK.search(question))
+    parts = [question, *translated]
+    for word, extra in SYNONYMS.items():
+        if re.search(rf"\b{word}\b", question, re.IGNORECASE):
+            parts.append(extra)
+    carried: list[str] = []
+    if history and is_follow_up(question):
+        own = {w.lower() for w in content_terms(question)}
+        # Most recent turn first; two turns back is enough for a tutor conversation.
+        for earlier in reversed(history[-2:]):
+            earlier_terms = content_terms(earlier) + translate_terms(earlier, terms)
+            for term in earlier_terms:
+                if term.lower() not in own and term not in carried:
+                    carried.append(term)
+        parts.extend(carried)
+    return SearchQuery(
+        text=" ".join(parts),
+        original=question,
+        carried_terms=tuple(carried),
+        translated_terms=tuple(translated),
+        non_english=non_english,
+    )

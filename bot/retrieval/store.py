@@ -1,0 +1,104 @@
+"""The Chroma store: one client (embedded or a Chroma server), one collection per index generation.
+
+An ingest writes a new generation beside the live one and then moves a pointer, so a crash in
+the middle leaves the previous generation untouched and queries keep working while it runs.
+The pointer lives in Chroma itself, so app replicas that share a Chroma server agree on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from bot.config import Settings
+from bot.errors import IndexMissingError
+
+log = logging.getLogger(__name__)
+
+POINTER_ID = "current"
+COSINE = {"hnsw": {"space": "cosine"}}
+
+
+@lru_cache(maxsize=8)
+def _client(chroma_dir: str, chroma_url: str) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    return chromadb.PersistentClient(path=chroma_dir, settings=chroma_settings)
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    """Embedded store under the data folder unless BOT_CHROMA_URL names a server."""
+    if not settings.chroma_url:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return _client(str(settings.chroma_dir), settings.chroma_url)
+
+
+def _meta_collection(client: ClientAPI, settings: Settings) -> Collection:
+    return client.get_or_create_collection(f"{settings.collection}-meta", embedding_function=None)
+
+
+def generation_name(settings: Settings, generation: str) -> str:
+    return f"{settings.collection}-{generation}"
+
+
+def new_generation() -> str:
+    return dt.datetime.now(dt.UTC).strftime("g%Y%m%dT%H%M%S%f")
+
+
+def current_generation(client: ClientAPI, settings: Settings) -> dict[str, str] | None:
+    """The live generation's pointer metadata, or None before the first ingest."""
+    got = _meta_collection(client, settings).get(ids=[POINTER_ID], include=["metadatas"])
+    if not got["ids"]:
+        return None
+    return dict(got["metadatas"][0])
+
+
+def set_current_generation(client: ClientAPI, settings: Settings, pointer: dict[str, str]) -> None:
+    """Move the pointer in one write; readers see either the old or the new generation."""
+    _meta_collection(client, settings).upsert(
+        ids=[POINTER_ID], embeddings=[[0.0]], metadatas=[pointer]
+    )
+
+
+def open_generation(client: ClientAPI, settings: Settings, generation: str) -> Collection:
+    return client.get_or_create_collection(
+        generation_name(settings, generation), configuration=COSINE, embedding_function=None
+    )
+
+
+def open_current(client: ClientAPI, settings: Settings) -> tuple[dict[str, str], Collection]:
+    pointer = current_generation(client, settings)
+    if pointer is None:
+        raise IndexMissingError("No index yet: run `bot ingest` first.")
+    return pointer, client.get_collection(
+        generation_name(settings, pointer["generation"]), embedding_function=None
+    )
+
+
+def generation_collections(client: ClientAPI, settings: Settings) -> list[str]:
+    prefix = f"{settings.collection}-g"
+    return sorted(c.name for c in client.list_collections() if c.name.startswith(prefix))
+
+
+def drop_generations(client: ClientAPI, settings: Settings, keep: set[str]) -> list[str]:
+    """Delete generation collections not in `keep` (abandoned or superseded builds)."""
+    dropped = []
+    for name in generation_collections(client, settings):
+        if name not in keep:
+            client.delete_collection(name)
+            dropped.append(name)
+    return dropped
