@@ -153,10 +153,8 @@ def config_command() -> None:
 
 def _register_optional_commands() -> None:
     """Commands that live beside the feature they drive (checking, evaluation, app)."""
-    from bot.checking.command import check_command
-
-    cli.add_command(check_command)
     for module, name in (
+        ("bot.checking.command", "check_command"),
         ("bot.evaluation.command", "eval_command"),
         ("bot.ui.command", "serve_command"),
         ("bot.ui.command", "feedback_group"),

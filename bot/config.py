@@ -69,10 +69,24 @@ class Settings:
         metadata=_help("Retriever: hybrid, dense or bm25.", "BOT_RETRIEVER"),
     )
     refusal_threshold: float = field(
-        default=0.45,
+        default=0.44,
         metadata=_help(
             "Lowest question-to-sentence similarity that still counts as evidence.",
             "BOT_REFUSAL_THRESHOLD",
+        ),
+    )
+    min_coverage: float = field(
+        default=0.2,
+        metadata=_help(
+            "Share of the question's telling terms (IDF-weighted) the quoted passages must contain.",
+            "BOT_MIN_COVERAGE",
+        ),
+    )
+    unknown_term_similarity: float = field(
+        default=0.68,
+        metadata=_help(
+            "Similarity needed when the question uses a word the course never uses.",
+            "BOT_UNKNOWN_TERM_SIMILARITY",
         ),
     )
     max_question_chars: int = field(

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,14 @@ DUPLICATE_SIMILARITY = 0.85
 WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
 HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
 NUMBER = re.compile(r"\d")
+# Sentences that only point elsewhere ("see the document on ...") are navigation, not facts.
+POINTER = re.compile(
+    r"\b(see the documents? on|explained in the document|in the documents? on|has its own document)\b",
+    re.IGNORECASE,
+)
+# A sentence that leans on the one before it reads badly when quoted alone.
+ANAPHORA = re.compile(r"^(This|That|These|Those|It|They|So|Also|On the same day|The same)\b")
+LEXICAL_WEIGHT = 0.25
 
 
 @dataclass
@@ -47,6 +56,7 @@ class Composition:
     citations: list[Citation]
     refused: bool
     best_similarity: float
+    coverage: float = 0.0
 
 
 class SentenceCache:
@@ -78,7 +88,7 @@ def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
         text = hit.text
         for start, end in json.loads(hit.metadata["sentences"]):
             sentence = text[start:end]
-            if len(sentence) < MIN_SENTENCE_CHARS or sentence in seen:
+            if len(sentence) < MIN_SENTENCE_CHARS or sentence in seen or POINTER.search(sentence):
                 continue
             if starts_after(sentence, as_of):
                 continue
@@ -87,25 +97,38 @@ def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
     return found
 
 
-def _key_terms(question: str) -> set[str]:
-    return set(tokenize(question))
+def key_terms(question: str) -> set[str]:
+    """Search terms of the question, leaving out Japanese/Korean runs (they were translated)."""
+    return {t for t in tokenize(question) if t.isascii()}
 
 
-def score(cands: list[Candidate], question: str, query_vector: np.ndarray, cache: SentenceCache) -> None:
-    """Similarity to the question, nudged by exact terms, dates for 'when', numbers for 'how many'."""
+def weighted_overlap(terms: set[str], tokens: set[str], idf: Callable[[str], float]) -> float:
+    total = sum(idf(t) for t in terms)
+    return sum(idf(t) for t in terms & tokens) / total if total else 0.0
+
+
+def score(
+    cands: list[Candidate],
+    question: str,
+    query_vector: np.ndarray,
+    cache: SentenceCache,
+    idf: Callable[[str], float],
+) -> None:
+    """Similarity to the question, nudged by rare shared terms, dates for 'when', numbers."""
     if not cands:
         return
     vectors = cache.vectors([c.text for c in cands])
     sims = vectors @ query_vector
-    terms = _key_terms(question)
+    terms = key_terms(question)
     identifiers = {t for t in terms if NUMBER.search(t)}
     wants_date, wants_number = bool(WHEN.search(question)), bool(HOW_MANY.search(question))
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
         tokens = set(tokenize(cand.text))
-        overlap = len(terms & tokens) / len(terms) if terms else 0.0
-        bonus = 0.15 * overlap + 0.02 / cand.hit.rank
+        bonus = LEXICAL_WEIGHT * weighted_overlap(terms, tokens, idf) + 0.02 / cand.hit.rank
+        if ANAPHORA.match(cand.text):
+            bonus -= 0.05
         if identifiers & tokens:
             bonus += 0.08
         if wants_date and mentioned_dates(cand.text):
@@ -162,14 +185,33 @@ def compose(
     as_of: dt.date,
     cache: SentenceCache,
     threshold: float,
+    idf: Callable[[str], float],
+    min_coverage: float,
+    knows: Callable[[str], bool] = lambda _: True,
+    unknown_term_similarity: float = 0.0,
 ) -> Composition:
-    """Current state first, then history with the date it ended; every sentence cited."""
+    """Current state first, then history with the date it ended; every sentence cited.
+
+    Refuses when no sentence is close enough to the question, or when the passages it would
+    quote leave the question's telling terms unanswered. A question term the course never
+    uses at all ("price", "fee", "China") is a sign the question is about something else, so
+    then only strong evidence is enough.
+    """
     cands = candidates(hits, as_of)
-    score(cands, question, query_vector, cache)
+    score(cands, question, query_vector, cache, idf)
     best = max((c.similarity for c in cands), default=0.0)
+    if any(not knows(t) for t in key_terms(question)):
+        threshold = max(threshold, unknown_term_similarity)
     chosen = select(cands, threshold)
     if not chosen:
         return Composition("", [], True, best)
+    evidence = set()
+    for cand in chosen:
+        meta = cand.hit.metadata
+        evidence |= set(tokenize(f"{meta['title']} {meta['section']} {cand.hit.text}"))
+    coverage = weighted_overlap(key_terms(question), evidence, idf)
+    if coverage < min_coverage:
+        return Composition("", [], True, best, coverage)
     current = [c for c in chosen if c.period is Period.CURRENT]
     history = sorted(
         (c for c in chosen if c.period is Period.HISTORY),
@@ -185,4 +227,4 @@ def compose(
         citations.append(_citation(len(citations) + 1, cand))
         until = dt.date.fromisoformat(cand.hit.metadata["valid_to"])
         lines.append(f"Earlier (until {format_date(until)}): {cand.text} [{len(citations)}]")
-    return Composition("\n".join(lines), citations, False, best)
+    return Composition("\n".join(lines), citations, False, best, coverage)

@@ -123,8 +123,18 @@ class Tutor:
         hits = self.index.search(query.text, vector, k, mode)
         timings["retrieve"] = _ms(t0)
         t0 = time.perf_counter()
+        lexical = self.index.snapshot().lexical
         composition = compose(
-            query.text, vector, hits, as_of, self.cache, self.settings.refusal_threshold
+            query.text,
+            vector,
+            hits,
+            as_of,
+            self.cache,
+            self.settings.refusal_threshold,
+            lexical.idf,
+            self.settings.min_coverage,
+            lexical.knows,
+            self.settings.unknown_term_similarity,
         )
         timings["compose"] = _ms(t0)
         notes = [ENGLISH_NOTE] if query.non_english else []
@@ -156,6 +166,10 @@ class Tutor:
             search_query=query.text,
             mode=mode_name,
             notes=notes,
+            evidence={
+                "best_similarity": round(composition.best_similarity, 4),
+                "coverage": round(composition.coverage, 4),
+            },
         )
 
     def _route_to_checker(self, text: str, as_of: dt.date) -> Answer | None:

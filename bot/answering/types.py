@@ -42,6 +42,8 @@ class Answer:
     mode: str = "extractive"  # extractive | checker | llm | refusal | error
     notes: list[str] = field(default_factory=list)
     check: dict[str, Any] | None = None
+    # Why it answered or refused: best sentence similarity and term coverage of the evidence.
+    evidence: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -19,7 +19,10 @@ from bot.ingest.documents import SourceDocument
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # A block is a paragraph or one list item / table row: sentences never run across blocks.
 BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d+[.)]|\|)[ \t])")
-CHUNKER_VERSION = "2"
+# Sentence splitters read "Group A." / "Groups A to D." as an initial ("A."), and glue the
+# next sentence on; in this domain those letters end sentences all the time.
+GROUP_LETTER_END = re.compile(r"\bGroups? [A-D](?:,? (?:and|or|to) [A-D])*\.(?=\s+[A-Z])")
+CHUNKER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,14 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
             continue
         body_start = _list_marker_end(text, block)
         for sent in _segmenter().segment(text[body_start : block.end]):
-            span = _strip(text, body_start + sent.start, body_start + sent.end)
-            if span is not None:
-                spans.append(span)
+            spans.extend(_split_group_letters(text, body_start + sent.start, body_start + sent.end))
     return spans
+
+
+def _split_group_letters(text: str, start: int, end: int) -> list[Span]:
+    cuts = [start] + [start + m.end() for m in GROUP_LETTER_END.finditer(text[start:end])] + [end]
+    spans = (_strip(text, a, b) for a, b in zip(cuts, cuts[1:], strict=False))
+    return [s for s in spans if s is not None]
 
 
 def _sections(doc: SourceDocument) -> list[tuple[str, int, int]]:

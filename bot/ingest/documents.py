@@ -33,6 +33,16 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date is reported with its field name."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     """One document with its provenance; `text` is the body the chunk offsets refer to."""
@@ -46,6 +56,7 @@ class SourceDocument:
     source_title: str
     source_url: str
     published: dt.date
+    published_text: str = ""  # as written: a bare year where the source gives no day
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     language: str = "en"
@@ -63,7 +74,7 @@ class SourceDocument:
             "issuer": self.issuer,
             "source_title": self.source_title,
             "source_url": self.source_url,
-            "published": self.published.isoformat(),
+            "published": self.published_text or self.published.isoformat(),
             "valid_from": self.valid_from.isoformat() if self.valid_from else "",
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
             "language": self.language,
@@ -91,9 +102,10 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
     if not match:
         raise CorpusError(f"{where}: no YAML front matter (the file must start with '---')")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise CorpusError(f"{where}: front matter is not valid YAML: {exc}") from exc
+
     if not isinstance(meta, dict):
         raise CorpusError(f"{where}: front matter must be a mapping of fields")
     return meta, raw[match.end() :]
@@ -118,6 +130,12 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     url = str(meta["source_url"])
     if not url.startswith(("http://", "https://")):
         raise CorpusError(f"{where}: source_url must be an http(s) URL, got {url!r}")
+    published_text = str(meta["published"]).strip()
+    if re.fullmatch(r"(1[89]|20)\d\d", published_text):
+        # Some laws are known by year only ("Act No. 228 of 1949"): never invent the day.
+        meta["published"] = f"{published_text}-01-01"
+    else:
+        published_text = ""
     dates = {
         name: parse_date(meta[name], where=where, field_name=name)
         for name in DATE_FIELDS
@@ -142,6 +160,7 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         source_title=str(meta["source_title"]),
         source_url=url,
         published=dates["published"],
+        published_text=published_text,
         valid_from=dates.get("valid_from"),
         valid_to=dates.get("valid_to"),
         language=str(meta.get("language") or "en"),

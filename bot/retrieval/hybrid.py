@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 RetrieverMode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
+# Below this cosine a dense "match" is noise (a bare "Article 48" is close to nothing), and
+# letting it vote in the fusion would push the exact BM25 match down.
+DENSE_FLOOR = 0.25
+# Queries with identifiers (digits: rows, articles, case numbers) trust the exact match more.
+IDENTIFIER_LEXICAL_WEIGHT = 2.0
 POINTER_CHECK_SECONDS = 2.0
 
 
@@ -123,13 +128,15 @@ class SearchIndex:
                 dense = [
                     (m["chunk_id"], 1.0 - float(d))
                     for m, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
+                    if mode == "dense" or 1.0 - float(d) >= DENSE_FLOOR
                 ]
         if mode in ("hybrid", "bm25"):
             lexical = snap.lexical.search(query, fetch)
+        lexical_weight = IDENTIFIER_LEXICAL_WEIGHT if any(ch.isdigit() for ch in query) else 1.0
         fused: dict[str, float] = {}
-        for ranking in (dense, lexical):
+        for ranking, weight in ((dense, 1.0), (lexical, lexical_weight)):
             for rank, (chunk_id, _) in enumerate(ranking):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         ordered = sorted(fused, key=lambda c: -fused[c])[:k]
         return [

@@ -6,10 +6,14 @@ a default word tokenizer would break them into numbers that match everything.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from functools import lru_cache
 
 import bm25s
 import numpy as np
+import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 TOKEN = re.compile(
@@ -20,16 +24,23 @@ TOKEN = re.compile(
     r"|[a-z]+|\d+"
     r"|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"  # runs of Japanese / Korean script
 )
-STOPWORDS = frozenset(STOPWORDS_EN) | {"s"}
+STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "me", "my", "i"}
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case tokens; CJK runs also give their character bigrams (no spaces there)."""
+    """Lower-case stemmed tokens (granted = grant, licences = licence); identifiers kept whole;
+    CJK runs also give their character bigrams (no spaces there)."""
     tokens: list[str] = []
     for token in TOKEN.findall(text.lower()):
         if token in STOPWORDS:
             continue
-        tokens.append(token)
+        tokens.append(_stem(token) if token.isalpha() and token.isascii() else token)
         if "(" in token:  # "48(1)" must also match a question about "Article 48"
             tokens.append(token.split("(", 1)[0])
         if len(token) > 2 and re.match(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", token):
@@ -46,6 +57,15 @@ class LexicalIndex:
         corpus = [tokenize(t) or ["\u2205"] for t in texts]
         self._bm25.index(corpus, show_progress=False)
         self._vocab = set(self._bm25.vocab_dict)
+        self._df = Counter(token for tokens in corpus for token in set(tokens))
+        self._n = len(corpus)
+
+    def knows(self, token: str) -> bool:
+        return token in self._df
+
+    def idf(self, token: str) -> float:
+        """How telling a term is; a term the corpus never uses gets the highest weight."""
+        return math.log((self._n + 1) / (self._df.get(token, 0) + 0.5))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top-k (chunk id, BM25 score) with score > 0."""

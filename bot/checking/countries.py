@@ -1,0 +1,82 @@
+"""Destinations: resolve what the user typed to a country, and find its group on a date.
+
+Groups change over time (South Korea left Group A on 28 August 2019 and came back on 21 July
+2023), so a group is always asked for a given day, never stored per country.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+from bot.checking.rules import (
+    CheckInputError,
+    Country,
+    Group,
+    Membership,
+    Note,
+    Rules,
+    normalise_name,
+)
+
+EXPORTING_COUNTRY = "JP"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A country's group on one day, with the rule text that says so."""
+
+    country: Country
+    group: Group
+    note: Note
+
+
+def resolve_country(text: str, rules: Rules) -> Country:
+    """Turn 'KR', 'KOR', 'South Korea', 'ROK', 'Korea' ... into a country, or explain why not."""
+    key = normalise_name(text)
+    code = rules.country_lookup.get(key)
+    if code is None:
+        names = sorted(rules.country_lookup)
+        close = difflib.get_close_matches(key, names, n=3, cutoff=0.75)
+        shown = dict.fromkeys(rules.countries[rules.country_lookup[k]].name for k in close)
+        hint = f" Did you mean: {', '.join(shown)}?" if shown else ""
+        raise CheckInputError(
+            f"Unknown country {text!r}: give an ISO 3166 code such as KR or US, or a name such "
+            f"as 'South Korea'.{hint}"
+        )
+    if code == EXPORTING_COUNTRY:
+        raise CheckInputError(
+            "Japan is the exporting country. For technology given to a non-resident inside Japan "
+            "(a deemed export), give the recipient's country as the destination."
+        )
+    return rules.countries[code]
+
+
+def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
+    """Destinations named in free text, as (code, words matched), in order, without repeats.
+
+    Japan is skipped: it is where the goods come from, not where they go.
+    """
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for match in rules.country_text_pattern.finditer(text):
+        code = rules.country_text_lookup.get(normalise_name(match.group(0)))
+        if code and code != EXPORTING_COUNTRY and code not in seen:
+            seen.add(code)
+            found.append((code, match.group(0)))
+    return found
+
+
+def membership_on(country: str, day: date, rules: Rules) -> Membership | None:
+    """The explicit group membership covering `day`, if any."""
+    return next((m for m in rules.memberships if m.country == country and m.covers(day)), None)
+
+
+def place(country: Country, day: date, rules: Rules) -> Placement:
+    """The country's group on `day`: its membership, else the default group (C)."""
+    membership = membership_on(country.code, day, rules)
+    if membership is None:
+        group = rules.default_group
+        return Placement(country, group, group.note)
+    return Placement(country, rules.groups[membership.group], membership.note)

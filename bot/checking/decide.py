@@ -1,0 +1,495 @@
+"""The decision: product, destination and date in; verdict with cited steps out.
+
+Everything here is a pure function of the request and the rules (the only outside input is
+today's date when none is given), so every verdict can be traced to rule texts, and each rule
+text to a corpus document and fact-sheet ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.checking.countries import Placement, find_countries, place, resolve_country
+from bot.checking.describe import extract_parameters, find_items, find_technology, resolve_item
+from bot.checking.rules import (
+    CheckInputError,
+    ControlEntry,
+    Item,
+    Note,
+    Parameter,
+    Rules,
+    Value,
+    fill,
+    format_value,
+    load_rules,
+)
+
+LICENCE_REQUIRED = "licence_required"
+NOT_LISTED = "not_listed"
+NEED_MORE_INFORMATION = "need_more_information"
+
+
+def show_date(day: date) -> str:
+    """Dates as the corpus writes them: 28 August 2019."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def parse_date(text: str) -> date:
+    """A YYYY-MM-DD date, or a CheckInputError that says what was wrong."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CheckInputError(f"Bad date {text!r}: give a real date as YYYY-MM-DD") from None
+
+
+@dataclass
+class CheckRequest:
+    """What the user asked: a product, a destination, a date and any known parameters.
+
+    `period` is set when only a year or month was stated; the check then uses `date` (or the
+    period's last day) and says whether the rules changed inside the period. Not frozen: the
+    chat fills in its own as-of date when the question gives none.
+    """
+
+    description: str = ""
+    destination: str | None = None
+    date: date | None = None
+    item: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    period: tuple[date, date] | None = None
+    technology: bool | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the reasoning and the corpus document that supports it."""
+
+    text: str
+    citation: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"text": self.text, "citation": self.citation}
+
+
+@dataclass(frozen=True)
+class DestinationInfo:
+    code: str
+    name: str
+    group: str
+    group_name: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "name": self.name, "group": self.group,
+                "group_name": self.group_name}
+
+
+@dataclass(frozen=True)
+class CatchAllInfo:
+    """Whether catch-all control can matter: not_relevant, does_not_apply, applies_if, depends."""
+
+    status: str
+    text: str
+    questions: tuple[str, ...]
+    citation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "text": self.text, "questions": list(self.questions),
+                "citation": self.citation}
+
+
+@dataclass(frozen=True)
+class LicenceInfo:
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A verdict with its reasoning; `to_dict()` is the JSON the CLI prints."""
+
+    verdict: str
+    summary: str
+    item: str | None
+    item_name: str | None
+    form: str | None
+    control_entries: tuple[ControlEntry, ...]
+    licence_types: tuple[LicenceInfo, ...]
+    catch_all: CatchAllInfo
+    missing_parameters: tuple[str, ...]
+    questions: tuple[str, ...]
+    steps: tuple[Step, ...]
+    as_of: date
+    disclaimer: str
+    destination: DestinationInfo | None
+    parameters: Mapping[str, Value]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "item": self.item,
+            "item_name": self.item_name,
+            "form": self.form,
+            "control_entries": [e.to_dict() for e in self.control_entries],
+            "licence_types": [t.id for t in self.licence_types],
+            "licence_type_details": [
+                {"id": t.id, "name": t.name, "description": t.description}
+                for t in self.licence_types
+            ],
+            "catch_all": self.catch_all.to_dict(),
+            "missing_parameters": list(self.missing_parameters),
+            "questions": list(self.questions),
+            "steps": [s.to_dict() for s in self.steps],
+            "as_of": self.as_of.isoformat(),
+            "disclaimer": self.disclaimer,
+            "destination": self.destination.to_dict() if self.destination else None,
+            "parameters": dict(self.parameters),
+        }
+
+
+def check_product(
+    request: CheckRequest, rules: Rules | None = None, settings: Any = None
+) -> CheckResult:
+    """Decide whether Japan's export controls catch the product, and which licence it needs.
+
+    Args:
+        request: the product (description and/or item), destination, date and parameters.
+        rules: validated rules; loaded from `settings.rules_dir` when not given.
+        settings: `bot.config.Settings`; `load_settings()` when neither is given.
+
+    Raises:
+        CheckInputError: unknown country or item, bad date, impossible parameter.
+        RulesError: the rule files are broken.
+    """
+    if rules is None:
+        if settings is None:
+            from bot.config import load_settings
+
+            settings = load_settings()
+        rules = load_rules(settings.rules_dir)
+    return _Decision(request, rules).run()
+
+
+class _Decision:
+    """One check, building its steps in order; split into methods only for reading."""
+
+    def __init__(self, request: CheckRequest, rules: Rules) -> None:
+        self.request = request
+        self.rules = rules
+        self.steps: list[Step] = []
+        self.missing: list[str] = []
+        self.questions: list[str] = []
+
+    def add(self, note: Note, **values: object) -> None:
+        self.steps.append(Step(fill(note.text, values), note.citation))
+
+    def ask(self, name: str, question: str) -> None:
+        if name not in self.missing:
+            self.missing.append(name)
+            self.questions.append(question)
+
+    # -- the whole check -----------------------------------------------------------------------
+
+    def run(self) -> CheckResult:
+        rules, request = self.rules, self.request
+        self.as_of = self._as_of()
+        explicit = {name: self._parameter(name).parse(value)
+                    for name, value in request.params.items()}
+        item = self._item()
+        technology = request.technology
+        if technology is None:
+            technology = find_technology(request.description, rules) is not None
+        self.form = "technology" if technology else "goods"
+        params: dict[str, Value] = {}
+        if item is None:
+            outcome = "unknown"
+            self.ask("item", rules.meta.item_question)
+        else:
+            if technology:
+                self.add(rules.technology.note, item=item.name)
+            self.add(item.entry)
+            params = self._params(item, explicit)
+            outcome = self._test_item(item, params)
+        placement = self._destination()
+        licence_ids = self._destination_steps(placement, item, outcome)
+        catch = self._catch_all(placement, outcome)
+        if placement is None:
+            self.ask("destination", rules.meta.destination_question)
+        self._period_note(placement, item)
+        if item is None:
+            self.add(rules.meta.classification)
+
+        verdict = NEED_MORE_INFORMATION if self.missing else (
+            LICENCE_REQUIRED if outcome == "listed" else
+            NOT_LISTED if outcome == "not_listed" else NEED_MORE_INFORMATION
+        )
+        licences = tuple(
+            LicenceInfo(t, rules.licence_types[t].name, rules.licence_types[t].description)
+            for t in (licence_ids if verdict == LICENCE_REQUIRED else ())
+        )
+        entries: tuple[ControlEntry, ...] = ()
+        if item is not None:
+            entries = (item.technology_entry if technology else item.goods_entry,)
+        return CheckResult(
+            verdict=verdict,
+            summary=self._summary(verdict, outcome, placement, licences, catch),
+            item=item.id if item else None,
+            item_name=item.name if item else None,
+            form=self.form if item else None,
+            control_entries=entries,
+            licence_types=licences,
+            catch_all=catch,
+            missing_parameters=tuple(self.missing),
+            questions=tuple(self.questions),
+            steps=tuple(self.steps),
+            as_of=self.as_of,
+            disclaimer=rules.meta.disclaimer,
+            destination=DestinationInfo(
+                placement.country.code, placement.country.name, placement.group.code,
+                placement.group.name,
+            ) if placement else None,
+            parameters=params,
+        )
+
+    # -- inputs --------------------------------------------------------------------------------
+
+    def _as_of(self) -> date:
+        request, today = self.request, date.today()
+        day = request.date or (min(request.period[1], today) if request.period else today)
+        floor = self.rules.meta.covered_from
+        if day < floor:
+            raise CheckInputError(
+                f"{show_date(day)} is before {show_date(floor)}: this tutor's sources cover "
+                f"dates from {show_date(floor)} on"
+            )
+        return day
+
+    def _parameter(self, name: str) -> Parameter:
+        parameter = self.rules.parameters.get(name.strip())
+        if parameter is None:
+            raise CheckInputError(
+                f"Unknown parameter {name!r}: known parameters are "
+                f"{', '.join(self.rules.parameters)}"
+            )
+        return parameter
+
+    def _item(self) -> Item | None:
+        rules, request = self.rules, self.request
+        if request.item:
+            return resolve_item(request.item, rules)
+        found = find_items(request.description, rules)
+        if len(found) > 1:
+            matches = ", ".join(f"{rules.items[i].name} ('{w}')" for i, w in found)
+            self.add(rules.meta.ambiguous_item, matches=matches)
+            return None
+        if not found:
+            self.add(rules.meta.unknown_item)
+            return None
+        item_id, words = found[0]
+        item = rules.items[item_id]
+        self.steps.append(Step(
+            f"The description mentions '{words}', so it is checked as {item.name}.",
+            item.entry.citation,
+        ))
+        return item
+
+    def _params(self, item: Item, explicit: Mapping[str, Value]) -> dict[str, Value]:
+        """Explicit --param values first, then what the description states."""
+        stated = extract_parameters(self.request.description, item, self.rules)
+        params: dict[str, Value] = {}
+        sources = []
+        for name in item.parameters:
+            if name in explicit:
+                params[name] = explicit[name]
+                sources.append(f"{name}={format_value(explicit[name])} (given)")
+            elif name in stated.values:
+                params[name] = stated.values[name]
+                sources.append(f"{name}={format_value(params[name])} (from the description: "
+                               f"'{stated.evidence[name]}')")
+            elif name in stated.conflicts:
+                words = "', '".join(stated.conflicts[name])
+                self.steps.append(Step(
+                    f"The description states differing values for {name} ('{words}'), so "
+                    f"it is not used: give it with --param {name}=...",
+                    item.entry.citation,
+                ))
+        ignored = [n for n in explicit if n not in item.parameters]
+        if ignored:
+            sources.append(f"ignored (not a parameter of {item.name}): {', '.join(ignored)}")
+        if sources:
+            self.steps.append(Step("Parameters: " + "; ".join(sources) + ".",
+                                   item.entry.citation))
+        for constraint in item.constraints:
+            if all(c.evaluate(params) for c in constraint.when) and any(
+                c.evaluate(params) is False for c in constraint.require
+            ):
+                message = fill(constraint.message, params)
+                raise CheckInputError(f"Contradictory parameters: {message}")
+        return params
+
+    def _destination(self) -> Placement | None:
+        rules, request = self.rules, self.request
+        found = find_countries(request.description, rules)
+        if request.destination:
+            country = resolve_country(request.destination, rules)
+            how = ""
+            others = [words for code, words in found if code != country.code]
+            if others:
+                how = (f" The description also names '{', '.join(others)}'; this check uses "
+                       f"the destination given.")
+        elif len(found) == 1:
+            country = rules.countries[found[0][0]]
+            how = f" (Destination taken from the description: '{found[0][1]}'.)"
+        else:
+            if found:
+                named = ", ".join(f"'{w}'" for _, w in found)
+                self.steps.append(Step(
+                    f"The description names more than one destination ({named}); give one "
+                    "with --to.", rules.default_group.note.citation,
+                ))
+            return None
+        placement = place(country, self.as_of, rules)
+        text = fill(placement.note.text, {"country": country.name}) + how
+        self.steps.append(Step(
+            f"Destination on {show_date(self.as_of)}: {country.name} ({country.code}), "
+            f"{placement.group.name}. {text}", placement.note.citation,
+        ))
+        return placement
+
+    # -- the item test -------------------------------------------------------------------------
+
+    def _test_item(self, item: Item, params: Mapping[str, Value]) -> str:
+        """'listed', 'not_listed' or 'open' (parameters missing, or the rules cannot tell)."""
+        statuses = [(clause, *clause.status(params)) for clause in item.clauses]
+        matched = [c for c, status, _ in statuses if status == "match"]
+        listed = [c for c in matched if c.outcome == "listed"]
+        if listed:
+            self.add(listed[0].note, **params)
+            return "listed"
+        if matched:
+            self.add(matched[0].note, **params)
+            for question in matched[0].questions:
+                self.questions.append(question)
+            return "open"
+        needed = {name for _, status, missing in statuses if status == "open" for name in missing}
+        if needed:
+            for name in item.parameters:
+                if name in needed:
+                    self.ask(name, self.rules.parameters[name].question)
+            return "open"
+        self.add(item.not_listed, **params)
+        for note in item.not_listed_notes:
+            self.add(note, **params)
+        return "not_listed"
+
+    # -- destination, licences, catch-all ------------------------------------------------------
+
+    def _destination_steps(
+        self, placement: Placement | None, item: Item | None, outcome: str
+    ) -> tuple[str, ...]:
+        rules = self.rules
+        if placement is None:
+            if outcome == "listed":
+                self.add(rules.meta.list_control)
+            return ()
+        if self.as_of < rules.meta.groups_named_from:
+            self.add(rules.meta.groups_renamed, date=show_date(self.as_of))
+        if item is None or outcome == "not_listed":
+            return ()
+        if outcome == "listed":
+            self.add(rules.meta.list_control)
+        measures = [m for m in rules.measures
+                    if m.applies(placement.country.code, item.id, self.form, self.as_of)]
+        for measure in measures:
+            self.add(measure.note)
+        deciding = [m for m in measures if m.licence_types is not None]
+        if deciding:
+            licence_ids = max(deciding, key=lambda m: m.priority).licence_types or ()
+        else:
+            group_rule = rules.group_licences[placement.group.code]
+            self.add(group_rule.note)
+            self.add(rules.other_licences)
+            licence_ids = group_rule.licence_types
+        names = ", ".join(rules.licence_types[t].name for t in licence_ids)
+        prefix = "Licence types" if outcome == "listed" else "If it is listed, the licence types"
+        self.steps.append(Step(
+            f"{prefix} for {placement.country.name} on {show_date(self.as_of)}: {names}.",
+            rules.licence_types[licence_ids[0]].note.citation,
+        ))
+        return licence_ids
+
+    def _catch_all(self, placement: Placement | None, outcome: str) -> CatchAllInfo:
+        rules = self.rules
+        catch = rules.catch_all
+        if outcome == "listed":
+            note, status, questions = catch.listed, "not_relevant", ()
+        elif placement is None:
+            note, status, questions = catch.unknown_destination, "depends", catch.questions
+        elif placement.group.code == "A":
+            note, status, questions = catch.group_a, "does_not_apply", ()
+        else:
+            note, status, questions = catch.applies_if, "applies_if", catch.questions
+        values = {"date": show_date(self.as_of),
+                  "country": placement.country.name if placement else "the destination"}
+        text = fill(note.text, values)
+        if outcome in ("open", "unknown") and status != "depends":
+            text = f"If the product is not listed: {text[0].lower()}{text[1:]}"
+        self.steps.append(Step(text, note.citation))
+        if status == "applies_if" and outcome != "open":
+            self.questions.extend(q for q in questions if q not in self.questions)
+        return CatchAllInfo(status, text, tuple(questions), note.citation)
+
+    def _period_note(self, placement: Placement | None, item: Item | None) -> None:
+        """Say so when the year or month asked about straddles a change of the rules."""
+        period = self.request.period
+        if period is None or placement is None:
+            return
+        start, end = period
+        changes: dict[date, Note] = {}
+        spans = [(m.start, m.end, m.note) for m in self.rules.memberships
+                 if m.country == placement.country.code]
+        if item is not None:
+            spans += [(m.start, m.end, m.note) for m in self.rules.measures
+                      if placement.country.code in m.countries and item.id in m.items
+                      and self.form in m.forms]
+        for first, last, note in spans:
+            for day in (first, last + timedelta(days=1) if last else None):
+                if day is not None and start < day <= end:
+                    changes.setdefault(day, note)
+        if not changes:
+            return
+        days = sorted(changes)
+        self.steps.append(Step(
+            f"The question gives a period ({show_date(start)} to {show_date(end)}); this check "
+            f"uses {show_date(self.as_of)}. The rules changed within it on "
+            f"{', '.join(show_date(d) for d in days)}: ask with an exact date (--date) for "
+            "another day.",
+            changes[days[0]].citation,
+        ))
+
+    def _summary(
+        self, verdict: str, outcome: str, placement: Placement | None,
+        licences: tuple[LicenceInfo, ...], catch: CatchAllInfo,
+    ) -> str:
+        if verdict == LICENCE_REQUIRED:
+            names = ", ".join(t.name for t in licences)
+            return (f"Listed: licence required. Licence types for {placement.country.name} "
+                    f"on {show_date(self.as_of)}: {names}.") if placement else "Listed."
+        if verdict == NOT_LISTED:
+            if catch.status == "does_not_apply":
+                return ("Not listed under these entries; catch-all control does not apply "
+                        f"({placement.country.name} is in Group A)." if placement else "")
+            return ("Not listed under these entries, but catch-all applies if METI informs you "
+                    "or you know or have reason to know of a weapons end use or end user.")
+        if outcome == "listed":
+            return ("Listed: a licence is required for every destination. Give the destination "
+                    "to see which licence types can be used.")
+        if outcome == "not_listed":
+            return ("Not listed under these entries; whether catch-all control can apply "
+                    "depends on the destination: give it.")
+        wanted = ", ".join(self.missing) or "the details asked below"
+        return f"Need more information: {wanted}."

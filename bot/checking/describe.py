@@ -1,0 +1,107 @@
+"""From a free-text description to a candidate item and the parameters it states.
+
+Matching is by aliases and patterns kept in the YAML rules, not by similarity: the checker must
+be able to say exactly which words made it pick an item or a value, and must ask rather than
+guess when the words disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.checking.rules import CheckInputError, Extractor, Item, Rules, Value, normalise_name
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Parameters stated in a description, with the words that stated them."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def find_items(text: str, rules: Rules) -> list[tuple[str, str]]:
+    """Items the description names, as (item id, words matched), in the order of the rules."""
+    found = []
+    for item in rules.items.values():
+        match = item.alias_pattern.search(text)
+        if match:
+            found.append((item.id, match.group(0)))
+    return found
+
+
+def resolve_item(name: str, rules: Rules) -> Item:
+    """An item from its id or one of its aliases ('resist', 'HF', 'fluorinated-polyimide')."""
+    key = normalise_name(name)
+    for item in rules.items.values():
+        if key in {normalise_name(item.id), normalise_name(item.name)} | {
+            normalise_name(a) for a in item.aliases
+        }:
+            return item
+    raise CheckInputError(
+        f"Unknown item {name!r}: choose one of {', '.join(rules.items)}"
+    )
+
+
+def find_technology(text: str, rules: Rules) -> str | None:
+    """The word that makes the description about technology (know-how, drawings...), if any."""
+    match = rules.technology.pattern.search(text)
+    return match.group(0) if match else None
+
+
+def extract_parameters(text: str, item: Item, rules: Rules) -> Extraction:
+    """Parameters of `item` stated in `text`; differing statements are left out, not guessed.
+
+    Raises CheckInputError when the text states an impossible value (such as 140% fluorine).
+    """
+    candidates: dict[str, list[tuple[int, Value, str]]] = {}
+    for extractor in item.extractors:
+        for value, words in _matches(text, extractor, rules):
+            candidates.setdefault(extractor.parameter, []).append(
+                (extractor.priority, value, words)
+            )
+    result = Extraction()
+    for name, found in candidates.items():
+        top = max(priority for priority, _, _ in found)
+        best = [(value, words) for priority, value, words in found if priority == top]
+        values = {value for value, _ in best}
+        if len(values) == 1:
+            result.values[name] = best[0][0]
+            result.evidence[name] = best[0][1]
+        else:
+            result.conflicts[name] = tuple(dict.fromkeys(words for _, words in best))
+    return result
+
+
+def _matches(text: str, extractor: Extractor, rules: Rules) -> list[tuple[Value, str]]:
+    parameter = rules.parameters[extractor.parameter]
+    out: list[tuple[Value, str]] = []
+    for pattern in extractor.patterns:
+        for match in pattern.finditer(text):
+            if _next_to(text, match, extractor.skip_context):
+                continue
+            if extractor.value is not None:
+                out.append((extractor.value, match.group(0)))
+                continue
+            try:
+                out.append((parameter.parse(match.group(1)), match.group(0)))
+            except CheckInputError as exc:
+                raise CheckInputError(
+                    f"The description states {match.group(0)!r}: {exc}"
+                ) from None
+    return out
+
+
+def _next_to(text: str, match: re.Match[str], words: tuple[str, ...]) -> bool:
+    """True when one of `words` sits right before or after the match ('99.999% purity')."""
+    if not words:
+        return False
+    alternatives = "|".join(re.escape(w) for w in words)
+    after = text[match.end(): match.end() + 30]
+    before = text[max(0, match.start() - 30): match.start()]
+    return bool(
+        re.match(rf"\s*(?:{alternatives})", after, re.I)
+        or re.search(rf"(?:{alternatives})\s*(?:of|is|:|=)?\s*$", before, re.I)
+    )

@@ -1,0 +1,103 @@
+"""Chat routing: tell a licence question ("Do I need a licence to ship 50% HF to Korea?")
+from an ordinary question ("When was Korea removed from the white list?").
+
+A licence question goes to the rule-based checker instead of retrieval, because its answer is a
+decision on the user's own product, not a passage. The test is deliberately narrow (a licence or
+export intent phrase plus a product or destination), so history questions stay with retrieval.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from bot.checking.countries import find_countries
+from bot.checking.decide import CheckRequest
+from bot.checking.describe import find_items
+from bot.checking.rules import Rules, load_rules
+
+_LICENCE = r"(?:export\s+)?(?:licen[cs]es?|permits?|permission|approval)"
+_SHIP = r"(?:export|ship|send|sell|supply|deliver|provide|transfer)"
+_INTENT = re.compile(
+    "|".join([
+        rf"\b(?:do|does|would|will|should|must)\s+(?:i|we|you|one|my\s+\w+|our\s+\w+)\s+"
+        rf"(?:still\s+|also\s+)?need\s+(?:an?\s+|any\s+)?{_LICENCE}",
+        rf"\b(?:is|are)\s+(?:an?\s+|any\s+)?{_LICENCE}\s+(?:still\s+)?"
+        r"(?:required|needed|necessary)",
+        rf"\b(?:can|could|may)\s+(?:i|we)\s+(?:still\s+|legally\s+)?{_SHIP}",
+        rf"\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_SHIP}",
+        rf"\bneed\s+(?:an?\s+)?{_LICENCE}\s+(?:to|for)\b",
+        rf"\b{_LICENCE}\s+(?:required|needed)\s+(?:to|for)\b",
+        rf"\bwhich\s+(?:kind\s+of\s+|type\s+of\s+)?{_LICENCE}\b",
+        r"輸出許可.*(?:必要|要り|いります|要る)",
+        r"(?:輸出|出荷)(?:して|でき|する).*(?:か|？|\?)",
+        r"허가.*필요",
+        r"수출(?:할|해도|하려면)",
+    ]),
+    re.IGNORECASE,
+)
+# "Is 25% HF listed?" is a product question only when a product is named: "Is South Korea
+# listed in Appended Table 3?" is a question about the white list.
+_LISTED = re.compile(r"\b(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+
+def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequest | None:
+    """A CheckRequest when the question asks whether a product needs a licence, else None.
+
+    The request carries the question as its description (the checker reads the product and
+    parameters from it), the destination if one is named, and the date stated; when only a
+    year or month is given, `period` holds it and `date` is its last day (today, if sooner).
+    """
+    asks_licence = bool(_INTENT.search(question))
+    if not asks_licence and not _LISTED.search(question):
+        return None
+    rules = rules or load_rules()
+    destinations = find_countries(question, rules)
+    names_item = bool(find_items(question, rules))
+    if not names_item and not (asks_licence and destinations):
+        return None
+    day, period = _when(question)
+    if period is not None:
+        # The period's last day (or today, if sooner) stands for it; the check then says
+        # whether the rules changed inside the period.
+        day = min(period[1], date.today())
+    return CheckRequest(
+        description=question,
+        destination=destinations[0][0] if len(destinations) == 1 else None,
+        date=day,
+        period=period,
+    )
+
+
+def _when(text: str) -> tuple[date | None, tuple[date, date] | None]:
+    """A stated day, or a stated month or year as a (first day, last day) period."""
+    patterns = [
+        (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", "day"),
+        (rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", "day"),
+        (rf"\b(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", "day"),
+        (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일]", "day"),
+        (rf"\b(?P<mn>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", "month"),
+        (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]", "month"),
+        (r"(?<!\d)(?P<y>(?:19|20)\d{2})(?!\d)", "year"),
+    ]
+    for pattern, kind in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if not match:
+            continue
+        parts = match.groupdict()
+        year = int(parts["y"])
+        month = _MONTHS[parts["mn"].lower()] if parts.get("mn") else int(parts.get("m") or 1)
+        try:
+            if kind == "day":
+                return date(year, month, int(parts["d"])), None
+            if kind == "month":
+                last = calendar.monthrange(year, month)[1]
+                return None, (date(year, month, 1), date(year, month, last))
+            return None, (date(year, 1, 1), date(year, 12, 31))
+        except ValueError:
+            continue
+    return None, None

@@ -1,0 +1,249 @@
+"""The browser app's components and how they are wired to the handlers.
+
+`build_ui(services)` only builds (tests call it without a server); `bot.ui.server` launches.
+No `from __future__ import annotations` here: Gradio reads the `gr.EventData` and
+`gr.Request` parameter annotations at run time to know what to pass.
+"""
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from bot.errors import InputError
+from bot.ui import handlers, render
+from bot.ui.feedback import MAX_REASON_CHARS
+from bot.ui.handlers import PendingRating, Services
+
+log = logging.getLogger(__name__)
+
+TITLE = "Export-control tutor"
+INTRO = (
+    "# Export-control tutor\n"
+    "Japan's export controls and the 2019–2023 Japan–South Korea case, answered from the "
+    "course material with a quoted source for every sentence. *Educational, not legal advice.*"
+)
+CHAT_TAB, SOURCES_TAB = "chat", "sources"
+
+
+def build_ui(services: Services) -> gr.Blocks:
+    """Build the app (Chat and Sources tabs, plus optional tabs) without launching it."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        pending = gr.State(None)
+        gr.Markdown(INTRO)
+        with gr.Tabs(selected=CHAT_TAB) as tabs:
+            with gr.Tab("Chat", id=CHAT_TAB):
+                chat = _build_chat_tab(services, turns, pending, tabs)
+            with gr.Tab("Sources", id=SOURCES_TAB):
+                sources = _build_sources_tab(services)
+            build_check_tab(services)
+            build_eval_tab(services)
+        _wire_navigation(services, demo, tabs, chat, sources)
+    demo.queue(default_concurrency_limit=services.settings.concurrency)
+    return demo
+
+
+# -- Chat ------------------------------------------------------------------------------------
+def _build_chat_tab(
+    services: Services, turns: gr.State, pending: gr.State, tabs: gr.Tabs
+) -> dict[str, Any]:
+    transcript = gr.HTML(
+        value=render.render_transcript([]),
+        js_on_load=render.TRANSCRIPT_JS,
+        css_template=render.TRANSCRIPT_CSS,
+        elem_id="transcript",
+        padding=True,
+        min_height=200,
+    )
+    with gr.Group(visible=False, elem_id="feedback-panel") as feedback_panel:
+        feedback_prompt = gr.Markdown()
+        reason = gr.Textbox(
+            label="Reason (optional)",
+            placeholder="What was wrong or missing?",
+            max_length=MAX_REASON_CHARS,
+            lines=2,
+            max_lines=6,
+            elem_id="feedback-reason",
+        )
+        with gr.Row():
+            send = gr.Button("Send feedback", variant="primary", elem_id="feedback-send")
+            cancel = gr.Button("Cancel")
+    feedback_status = gr.Markdown(elem_id="feedback-status")
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            label="Your question",
+            placeholder="e.g. When was South Korea removed from the white list?",
+            lines=2,
+            max_lines=8,
+            scale=5,
+            elem_id="question",
+        )
+        as_of = gr.Textbox(
+            label="As of (YYYY-MM-DD)",
+            value="",  # today's date is filled in on each page load (see on_load)
+            info="The day the answer speaks for.",
+            max_lines=1,
+            scale=1,
+            min_width=150,
+            elem_id="as-of",
+        )
+    with gr.Row():
+        ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=3)
+        clear = gr.Button("New conversation", elem_id="new-conversation", scale=1)
+    with gr.Accordion("Answer details (JSON)", open=False):
+        details = gr.JSON(elem_id="answer-json")
+
+    def ask(question_text: str, as_of_text: str, conversation: list):
+        return handlers.ask(services, question_text, as_of_text, conversation).as_tuple()
+
+    def ask_example(as_of_text: str, conversation: list, evt: gr.EventData):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        text = data.get("question")
+        return ask(text if isinstance(text, str) else "", as_of_text, conversation)
+
+    chat_outputs = [turns, transcript, details, question]
+    ask_button.click(
+        ask,
+        inputs=[question, as_of, turns],
+        outputs=chat_outputs,
+        api_name="ask",
+        api_description="Ask the tutor; follow-ups in the same session use earlier questions.",
+    )
+    question.submit(ask, [question, as_of, turns], chat_outputs, api_visibility="private")
+    transcript.ask_example(ask_example, [as_of, turns], chat_outputs, api_visibility="private")
+    clear.click(
+        lambda: handlers.new_conversation().as_tuple(),
+        outputs=chat_outputs,
+        api_visibility="private",
+    )
+
+    def rate(conversation: list, evt: gr.EventData):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        try:
+            choice = handlers.choose_rating(conversation, data.get("turn"), data.get("rating"))
+        except InputError as exc:
+            return None, gr.Group(visible=False), "", str(exc)
+        prompt = handlers.rating_prompt(conversation, choice)
+        return choice, gr.Group(visible=True), prompt, ""
+
+    def send_feedback(conversation: list, choice: PendingRating | None, reason_text: str):
+        try:
+            message = handlers.send_feedback(services.settings, conversation, choice, reason_text)
+        except InputError as exc:
+            return str(exc), choice, gr.Group(visible=True), reason_text
+        except Exception:
+            log.exception("saving feedback failed")
+            return handlers.FRIENDLY_ERROR, choice, gr.Group(visible=True), reason_text
+        return message, None, gr.Group(visible=False), ""
+
+    transcript.rate(
+        rate,
+        [turns],
+        [pending, feedback_panel, feedback_prompt, feedback_status],
+        api_visibility="private",
+    )
+    send.click(
+        send_feedback,
+        [turns, pending, reason],
+        [feedback_status, pending, feedback_panel, reason],
+        api_visibility="private",
+    )
+    cancel.click(
+        lambda: (None, gr.Group(visible=False), ""),
+        outputs=[pending, feedback_panel, feedback_status],
+        api_visibility="private",
+    )
+    return {"transcript": transcript, "question": question, "as_of": as_of}
+
+
+# -- Sources ---------------------------------------------------------------------------------
+def _build_sources_tab(services: Services) -> dict[str, Any]:
+    gr.Markdown("Browse the course documents the tutor answers from.")
+    select = gr.Dropdown(
+        choices=handlers.document_choices(services),
+        value=None,
+        label="Document",
+        filterable=True,
+        elem_id="doc-select",
+    )
+    meta = gr.HTML(
+        render.render_no_document(),
+        css_template=render.DOCUMENT_CSS,
+        elem_id="doc-meta",
+        js_on_load=None,
+        padding=True,
+    )
+    body = gr.HTML(
+        "", css_template=render.DOCUMENT_CSS, elem_id="doc-body", js_on_load=None, padding=True
+    )
+    select.change(
+        lambda doc_id: handlers.show_document(services, doc_id),
+        inputs=[select],
+        outputs=[meta, body],
+        api_name="document",
+        api_description="Metadata and text of one course document, as HTML.",
+    )
+    return {"select": select, "meta": meta, "body": body}
+
+
+def _wire_navigation(
+    services: Services,
+    demo: gr.Blocks,
+    tabs: gr.Tabs,
+    chat: dict[str, Any],
+    sources: dict[str, Any],
+) -> None:
+    """'open in Sources' links and `?doc=<id>` URLs both land on that document."""
+
+    def open_doc(evt: gr.EventData):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        doc_id = handlers.requested_document(services, data.get("doc"))
+        if doc_id is None:
+            return gr.Tabs(), gr.Dropdown()
+        return gr.Tabs(selected=SOURCES_TAB), gr.Dropdown(value=doc_id)
+
+    def on_load(request: gr.Request):
+        choices = handlers.document_choices(services)  # the index may have grown since start
+        wanted = request.query_params.get("doc") if request is not None else None
+        doc_id = handlers.requested_document(services, wanted)
+        today = handlers.today()  # per page load, so a server running past midnight is right
+        if doc_id is None:
+            return gr.Tabs(), gr.Dropdown(choices=choices), today
+        return gr.Tabs(selected=SOURCES_TAB), gr.Dropdown(choices=choices, value=doc_id), today
+
+    chat["transcript"].open_doc(
+        open_doc, outputs=[tabs, sources["select"]], api_visibility="private"
+    )
+    demo.load(
+        on_load, outputs=[tabs, sources["select"], chat["as_of"]], api_visibility="private"
+    )
+
+
+# -- Optional tabs ---------------------------------------------------------------------------
+def _optional_tab(module: str, function: str, services: Services) -> None:
+    """Build the tab that `module.function` provides, if that feature is installed."""
+    try:
+        mod = __import__(module, fromlist=[function])
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            log.info("%s skipped: %s is not available", function, exc.name)
+        else:  # the feature exists but is broken: say so, and keep the rest of the app up
+            log.exception("%s.%s could not be loaded", module, function)
+        return
+    getattr(mod, function)(services)
+
+
+def build_check_tab(services: Services) -> None:
+    """HOOK: the "Check my product" tab, from `bot.checking.ui.build_check_tab(services)`.
+
+    Skipped while `bot.checking` (the rule-based product checker) cannot be imported, so the
+    app runs before that feature exists. The builder is called inside `gr.Tabs`, so it should
+    open its own `with gr.Tab("Check my product"):` block.
+    """
+    _optional_tab("bot.checking.ui", "build_check_tab", services)
+
+
+def build_eval_tab(services: Services) -> None:
+    """HOOK: the "Evaluate" tab, from `bot.evaluation.ui.build_eval_tab(services)`, if present."""
+    _optional_tab("bot.evaluation.ui", "build_eval_tab", services)

@@ -1,0 +1,102 @@
+"""Answers through the real pipeline: citations are honest, refusals happen, dates matter."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answering.tutor import AskOptions, Tutor
+from bot.answering.types import Answer
+from bot.errors import InputError
+
+pytestmark = pytest.mark.slow
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def assert_citations_valid(answer: Answer) -> None:
+    """Every marker maps to a listed source; every source is cited; every quote is real."""
+    markers = {int(n) for n in MARKER.findall(answer.answer)}
+    numbers = {c.n for c in answer.citations}
+    assert markers == numbers, (markers, numbers)
+    for citation in answer.citations:
+        assert citation.quote and citation.quote in citation.chunk_text
+        assert citation.source_url.startswith("http")
+
+
+def ask(tutor: Tutor, question: str, **kwargs) -> Answer:
+    answer = tutor.ask(question, AskOptions(**kwargs))
+    if not answer.refused:
+        assert_citations_valid(answer)
+    return answer
+
+
+def test_white_list_removal_date(tutor: Tutor) -> None:
+    answer = ask(tutor, "When did South Korea's removal from the white list take effect?")
+    assert not answer.refused
+    assert "28 August 2019" in answer.answer
+    assert "white-list-removal-2019" in {c.doc_id for c in answer.citations}
+
+
+def test_group_a_depends_on_the_date(tutor: Tutor) -> None:
+    in_2020 = ask(tutor, "Is South Korea in Group A?", as_of="2020-06-01")
+    in_2024 = ask(tutor, "Is South Korea in Group A?", as_of="2024-06-01")
+    assert in_2020.answer.startswith("As of 1 June 2020")
+    assert re.search(r"not in Group A", in_2020.answer)
+    assert "white-list-restoration-2023" not in {c.doc_id for c in in_2020.citations}
+    current_2024 = in_2024.answer.split("Earlier")[0]
+    assert "Group A again" in current_2024 or "back" in current_2024
+    assert "white-list-restoration-2023" in {c.doc_id for c in in_2024.citations}
+    assert in_2020.answer != in_2024.answer
+
+
+def test_history_comes_after_current_state_with_its_end_date(tutor: Tutor) -> None:
+    answer = ask(tutor, "Is South Korea in Group A?", as_of="2024-06-01")
+    historical = [c for c in answer.citations if c.historical]
+    if historical:
+        assert "Earlier (until 20 July 2023)" in answer.answer
+        first_history = answer.answer.index("Earlier")
+        assert all(answer.answer.index(f"[{c.n}]") > first_history for c in historical)
+
+
+def test_three_items(tutor: Tutor) -> None:
+    answer = ask(tutor, "Which three items did Japan move to individual licences on 4 July 2019?")
+    text = answer.answer.lower()
+    for item in ("fluorinated polyimide", "resist", "hydrogen fluoride"):
+        assert item in text
+
+
+def test_wto_case(tutor: Tutor) -> None:
+    answer = ask(tutor, "When did South Korea withdraw the WTO case DS590?")
+    assert "23 March 2023" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["a recipe for bibimbap", "Who won the 2022 football World Cup?", "How do I bake sourdough bread?"],
+)
+def test_off_topic_is_refused(tutor: Tutor, question: str) -> None:
+    answer = ask(tutor, question)
+    assert answer.refused and not answer.citations
+    assert "can't answer" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 2001, "🙂🙂🙂"])
+def test_bad_questions_get_a_clear_message(tutor: Tutor, question: str) -> None:
+    with pytest.raises(InputError):
+        tutor.ask(question)
+
+
+def test_bad_date_is_a_clear_error(tutor: Tutor) -> None:
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        tutor.ask("Is South Korea in Group A?", AskOptions(as_of="2020-02-31"))
+
+
+def test_json_schema(tutor: Tutor) -> None:
+    data = tutor.ask("What does FEFTA Article 48 cover?").to_dict()
+    for key in ("question", "as_of", "answer", "refused", "citations", "retrieved", "timings_ms"):
+        assert key in data
+    assert isinstance(data["refused"], bool)
+    for citation in data["citations"]:
+        assert set(citation) >= {"n", "doc_id", "title", "section", "source_url", "quote", "score"}
+    assert all({"doc_id", "chunk_id", "score"} <= set(r) for r in data["retrieved"])
