@@ -61,7 +61,7 @@ class Settings:
         metadata=_help("Largest chunk, in characters (chunks never split a sentence).", "BOT_CHUNK_MAX_CHARS"),
     )
     top_k: int = field(
-        default=6,
+        default=12,
         metadata=_help("Passages retrieved per question.", "BOT_TOP_K"),
     )
     retriever: str = field(

@@ -570,8 +570,12 @@ def test_real_items_through_the_real_tutor(tmp_path: Path, tutor):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     items = {i["id"]: i for i in report["items"]}
     assert data["summary"]["n_items"] == 5 and data["summary"]["errors"] == 0, data
-    assert items["real-white-list"]["passed"], items["real-white-list"]["reasons"]
-    assert items["real-white-list"]["hit_at_k"] == 1.0
+    white_list = items["real-white-list"]
+    assert white_list["correct"] and white_list["hit_at_k"] == 1.0, white_list
+    assert white_list["citation_recall"] == 1.0
+    # Whether it passes depends on the tutor's extra sentences; the verdict must be explained.
+    for scored in items.values():
+        assert scored["passed"] == (not scored["reasons"]), scored
     assert items["real-bibimbap"]["passed"] and items["real-bibimbap"]["refused"]
     assert items["real-feedback-draft"]["correct"]  # answered, nothing else required
     assert report["summary"]["refusal_accuracy"] == 1.0

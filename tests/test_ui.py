@@ -10,6 +10,7 @@ import datetime as dt
 import importlib.util
 import logging
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,8 @@ def test_each_card_highlights_its_quote_inside_the_chunk(tutor) -> None:
     answer = update.turns[-1].answer
     for citation in answer.citations:
         card = render.render_citation(citation, 1)
-        assert f"<mark>{render.escape(citation.quote)}</mark>" in card
-        assert render.escape(citation.title) in card and render.escape(citation.issuer) in card
+        assert f"<mark>{escape(citation.quote)}</mark>" in card
+        assert escape(citation.title) in card and escape(citation.issuer) in card
 
 
 def test_off_topic_question_is_refused_with_suggestions(tutor) -> None:
@@ -256,8 +257,8 @@ def test_history_holds_only_answered_questions() -> None:
 def test_japanese_and_korean_questions_show_the_english_note(tutor, question: str) -> None:
     update = ask(tutor, question)
     assert ENGLISH_NOTE in update.data["notes"]
-    assert render.escape(ENGLISH_NOTE) in update.html
-    assert render.escape(question) in update.html
+    assert escape(ENGLISH_NOTE) in update.html
+    assert escape(question) in update.html
 
 
 def test_japanese_question_is_answered_from_the_white_list_documents(tutor) -> None:
@@ -306,7 +307,7 @@ def test_sources_list_every_document(tutor) -> None:
 def test_source_document_shows_metadata_and_text_without_front_matter(tutor) -> None:
     meta, body = handlers.show_document(tutor, "white-list-restoration-2023")
     doc = tutor.source_documents()["white-list-restoration-2023"]
-    assert render.escape(doc["title"]) in meta
+    assert escape(doc["title"]) in meta
     assert f'href="{doc["source_url"]}" target="_blank"' in meta
     assert "Valid from" in meta and doc["valid_from"] in meta
     assert "Since 21 July 2023 South Korea is in Group A again." in body

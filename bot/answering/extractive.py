@@ -21,9 +21,9 @@ from bot.retrieval.embeddings import SentenceEmbeddings
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
 
-MAX_SENTENCES = 3
+MAX_SENTENCES = 4
 MIN_SENTENCE_CHARS = 25
-SCORE_MARGIN = 0.12
+SCORE_MARGIN = 0.2
 DUPLICATE_SIMILARITY = 0.85
 WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
 HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
@@ -35,7 +35,12 @@ POINTER = re.compile(
 )
 # A sentence that leans on the one before it reads badly when quoted alone.
 ANAPHORA = re.compile(r"^(This|That|These|Those|It|They|So|Also|On the same day|The same)\b")
-LEXICAL_WEIGHT = 0.25
+LEXICAL_WEIGHT = 0.4
+# Retrieval ranks documents better than sentence similarity ranks sentences, so sentences of
+# the best-ranked documents get a head start, and an answer draws on few documents.
+DOC_PRIOR = 0.2
+MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
+FOCUS_POWER = 1.0
 
 
 @dataclass
@@ -102,9 +107,12 @@ def key_terms(question: str) -> set[str]:
     return {t for t in tokenize(question) if t.isascii()}
 
 
-def weighted_overlap(terms: set[str], tokens: set[str], idf: Callable[[str], float]) -> float:
-    total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms & tokens) / total if total else 0.0
+def weighted_overlap(
+    terms: set[str], tokens: set[str], idf: Callable[[str], float], power: float = 1.0
+) -> float:
+    """Share of the terms found, each weighted by idf**power (power > 1 favours rare terms)."""
+    total = sum(idf(t) ** power for t in terms)
+    return sum(idf(t) ** power for t in terms & tokens) / total if total else 0.0
 
 
 def score(
@@ -121,12 +129,16 @@ def score(
     sims = vectors @ query_vector
     terms = key_terms(question)
     identifiers = {t for t in terms if NUMBER.search(t)}
+    doc_rank: dict[str, int] = {}
+    for cand in sorted(cands, key=lambda c: c.hit.rank):
+        doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date, wants_number = bool(WHEN.search(question)), bool(HOW_MANY.search(question))
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
         tokens = set(tokenize(cand.text))
-        bonus = LEXICAL_WEIGHT * weighted_overlap(terms, tokens, idf) + 0.02 / cand.hit.rank
+        overlap = weighted_overlap(terms, tokens, idf, FOCUS_POWER)
+        bonus = LEXICAL_WEIGHT * overlap + DOC_PRIOR / doc_rank[cand.hit.doc_id]
         if ANAPHORA.match(cand.text):
             bonus -= 0.05
         if identifiers & tokens:
@@ -151,6 +163,9 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
         if cand.similarity < threshold * 0.8 or cand.score < best - SCORE_MARGIN:
             continue
         if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
+            continue
+        docs = {c.hit.doc_id for c in chosen if c.period is cand.period}
+        if cand.hit.doc_id not in docs and len(docs) >= MAX_DOCS:
             continue
         chosen.append(cand)
     return chosen

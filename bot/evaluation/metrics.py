@@ -45,6 +45,7 @@ SUMMARY_METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("false_refusal_rate", "False refusals", higher_is_better=False),
     MetricInfo("latency_p50_ms", "Latency p50 (ms)", higher_is_better=False, rate=False),
     MetricInfo("latency_p95_ms", "Latency p95 (ms)", higher_is_better=False, rate=False),
+    MetricInfo("answer_chars_p50", "Answer length p50 (chars)", higher_is_better=False, rate=False),
     MetricInfo("errors", "Errors", higher_is_better=False, rate=False),
     MetricInfo("n_items", "Items", rate=False),
 )
@@ -331,6 +332,7 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, float | int | None]:
     answerable = [s for s in scores if s.answerable]
     unanswerable = [s for s in scores if not s.answerable]
     latencies = [s.latency_ms for s in scores if s.latency_ms is not None]
+    lengths = [float(len(s.answer)) for s in scores if s.error is None and not s.refused]
     summary: dict[str, float | int | None] = {
         "n_items": len(scores),
         "n_answerable": len(answerable),
@@ -349,6 +351,8 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, float | int | None]:
         "false_refusal_rate": _mean(float(s.refused) for s in answerable),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
+        # Regex checks reward long answers (a pasted passage matches a lot): watch the length.
+        "answer_chars_p50": percentile(lengths, 50),
         "errors": sum(s.error is not None for s in scores),
         "checker_items": sum(s.mode == "checker" for s in scores),
     }

@@ -74,7 +74,7 @@ def fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
     info = METRICS_BY_KEY.get(key)
-    if key.endswith("_ms") or key == "latency_ms":
+    if key.endswith(("_ms", "_chars_p50")):
         return f"{float(value):,.0f}"
     if info is not None and not info.rate:
         return f"{value:g}" if isinstance(value, float) else str(value)
@@ -270,6 +270,7 @@ pre{white-space:pre-wrap;margin:0;font:13px/1.4 system-ui,sans-serif;max-width:4
 .charts img{max-width:100%}
 .meta td{border:none;padding:1px 12px 1px 0}.reasons li{color:#c62828}.notes li{color:#777}
 ol,ul{margin:0;padding-left:20px}tr.failed{background:#fff6f6}
+td.answer{min-width:24em}td.cites{min-width:20em}
 blockquote{margin:2px 0 4px;padding-left:8px;border-left:3px solid #ccc;color:#444}
 """
 
@@ -362,7 +363,9 @@ def _comparison_html(run: EvalRun) -> str:
     return (
         '<section id="comparison"><h2>Since the previous run</h2>'
         f"<p class='muted'>Previous run: {escape(str(c['previous_created']))}, "
-        f"files {escape(', '.join(c['previous_config'].get('files', [])))}.</p>"
+        f"files {escape(', '.join(c['previous_config'].get('files', [])))}, "
+        f"retriever {escape(str(c['previous_config'].get('retriever', '?')))}, "
+        f"k {escape(str(c['previous_config'].get('k', '?')))}.</p>"
         "<table><tr><th>metric</th><th>before</th><th>now</th><th>change</th></tr>"
         f"{''.join(rows)}</table>"
         f"<h3>Fixed (failed before, pass now): {len(c['fixed'])}</h3>"
@@ -429,8 +432,8 @@ def _item_row(item: ItemScore, k: int | None) -> str:
         f"{escape(', '.join(item.tags))}<br>{escape(answerable)}<br>"
         f"mode: {escape(item.mode)}</div></td>"
         f"<td>{question}{meta}</td>"
-        f"<td><pre>{escape(item.answer or item.error or '')}</pre></td>"
-        f"<td><ol>{citations}</ol></td>"
+        f"<td class='answer'><pre>{escape(item.answer or item.error or '')}</pre></td>"
+        f"<td class='cites'><ol>{citations}</ol></td>"
         f"<td><div class='muted'>expected: {escape(expected_text)}</div>"
         f"<ol>{ranking}</ol><div class='muted'>{escape(source)}</div></td>"
         f"<td>{scores}</td>"

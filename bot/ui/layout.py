@@ -34,7 +34,7 @@ def build_ui(services: Services) -> gr.Blocks:
         gr.Markdown(INTRO)
         with gr.Tabs(selected=CHAT_TAB) as tabs:
             with gr.Tab("Chat", id=CHAT_TAB):
-                chat = _build_chat_tab(services, turns, pending, tabs)
+                chat = _build_chat_tab(services, turns, pending)
             with gr.Tab("Sources", id=SOURCES_TAB):
                 sources = _build_sources_tab(services)
             build_check_tab(services)
@@ -45,9 +45,7 @@ def build_ui(services: Services) -> gr.Blocks:
 
 
 # -- Chat ------------------------------------------------------------------------------------
-def _build_chat_tab(
-    services: Services, turns: gr.State, pending: gr.State, tabs: gr.Tabs
-) -> dict[str, Any]:
+def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> dict[str, Any]:
     transcript = gr.HTML(
         value=render.render_transcript([]),
         js_on_load=render.TRANSCRIPT_JS,
@@ -74,15 +72,16 @@ def _build_chat_tab(
         question = gr.Textbox(
             label="Your question",
             placeholder="e.g. When was South Korea removed from the white list?",
-            lines=2,
+            info="Enter asks; Shift+Enter starts a new line.",
+            lines=1,  # one line: Gradio submits on Enter only for single-line boxes
             max_lines=8,
             scale=5,
             elem_id="question",
         )
         as_of = gr.Textbox(
-            label="As of (YYYY-MM-DD)",
+            label="As of",
             value="",  # today's date is filled in on each page load (see on_load)
-            info="The day the answer speaks for.",
+            info="YYYY-MM-DD: the day the answer speaks for",
             max_lines=1,
             scale=1,
             min_width=150,
@@ -215,9 +214,7 @@ def _wire_navigation(
     chat["transcript"].open_doc(
         open_doc, outputs=[tabs, sources["select"]], api_visibility="private"
     )
-    demo.load(
-        on_load, outputs=[tabs, sources["select"], chat["as_of"]], api_visibility="private"
-    )
+    demo.load(on_load, outputs=[tabs, sources["select"], chat["as_of"]], api_visibility="private")
 
 
 # -- Optional tabs ---------------------------------------------------------------------------
