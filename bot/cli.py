@@ -81,7 +81,8 @@ def _print_answer(data: dict) -> None:
         click.echo("\nSources:")
     for c in data["citations"]:
         section = f" › {c['section']}" if c["section"] else ""
-        click.echo(f"[{c['n']}] {c['title']}{section} — {c['issuer']}, {c['published']}")
+        note = f" ({c['published_note']})" if c.get("published_note") else ""
+        click.echo(f"[{c['n']}] {c['title']}{section} — {c['issuer']}, {c['published']}{note}")
         click.echo(f"    {c['source_url']}")
         click.echo(f'    "{c["quote"]}"')
 

@@ -40,6 +40,9 @@ LEXICAL_WEIGHT = 0.4
 # the best-ranked documents get a head start, and an answer draws on few documents.
 DOC_PRIOR = 0.2
 MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
+# A document written to describe the state during a period is the best evidence for a
+# question about the state ("Is South Korea in Group A?") on a date inside that period.
+STATE_BONUS = 0.1
 FOCUS_POWER = 1.0
 
 
@@ -145,6 +148,9 @@ def score(
             bonus += 0.08
         if wants_date and mentioned_dates(cand.text):
             bonus += 0.05
+        is_state = cand.hit.metadata.get("valid_from") or cand.hit.metadata.get("valid_to")
+        if not wants_date and is_state and cand.period is Period.CURRENT:
+            bonus += STATE_BONUS
         if wants_number and NUMBER.search(cand.text):
             bonus += 0.03
         cand.score = cand.similarity + bonus
@@ -185,6 +191,7 @@ def _citation(n: int, cand: Candidate) -> Citation:
         chunk_text=cand.hit.text,
         issuer=str(meta.get("issuer", "")),
         published=str(meta.get("published", "")),
+        published_note=str(meta.get("published_note", "")),
         valid_from=str(meta.get("valid_from", "")),
         valid_to=str(meta.get("valid_to", "")),
         doc_start=int(meta["start"]) + cand.start,

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from bot.answering.dates import parse_as_of, question_as_of
 from bot.answering.extractive import SentenceCache, compose
 from bot.answering.types import Answer, Citation
@@ -22,7 +24,7 @@ from bot.errors import InputError
 from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
 from bot.retrieval.hybrid import RetrieverMode, SearchIndex
 from bot.retrieval.lexical import tokenize
-from bot.retrieval.query import CJK, build_query, load_terms
+from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms
 
 log = logging.getLogger(__name__)
 
@@ -115,17 +117,17 @@ class Tutor:
         timings: dict[str, float] = {}
         query = build_query(text, opts.history, self.terms)
         t0 = time.perf_counter()
-        vector = self.embeddings.encode([query.text])[0]
+        vector = self._query_vector(query)
         timings["embed"] = _ms(t0)
         t0 = time.perf_counter()
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
-        hits = self.index.search(query.text, vector, k, mode)
+        hits = self.index.search(query.lexical_text, vector, k, mode)
         timings["retrieve"] = _ms(t0)
         t0 = time.perf_counter()
         lexical = self.index.snapshot().lexical
         composition = compose(
-            query.text,
+            query.focus,
             vector,
             hits,
             as_of,
@@ -172,6 +174,13 @@ class Tutor:
             },
         )
 
+    def _query_vector(self, query: SearchQuery) -> np.ndarray:
+        """A follow-up's own words weigh as much as the topic carried from earlier turns."""
+        if not query.carried_terms:
+            return self.embeddings.encode([query.text])[0]
+        both = self.embeddings.encode([query.focus, query.text]).sum(axis=0)
+        return both / np.linalg.norm(both)
+
     def _route_to_checker(self, text: str, as_of: dt.date) -> Answer | None:
         """Licence questions are decided by rules, not by similarity search."""
         from bot.answering.checker_route import answer_with_checker
@@ -213,6 +222,7 @@ class Tutor:
             chunk_text=chunk_text,
             issuer=str(meta.get("issuer", "")),
             published=str(meta.get("published", "")),
+            published_note=str(meta.get("published_note", "")),
         )
 
 

@@ -22,6 +22,7 @@ class Citation:
     chunk_text: str = ""
     issuer: str = ""
     published: str = ""
+    published_note: str = ""
     valid_from: str = ""
     valid_to: str = ""
     doc_start: int = 0  # offsets of the quote in the document body
@@ -53,6 +54,7 @@ class Answer:
             | {
                 "issuer": c["issuer"],
                 "published": c["published"],
+                "published_note": c["published_note"],
                 "chunk_id": c["chunk_id"],
                 "historical": c["historical"],
             }

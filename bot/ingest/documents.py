@@ -27,7 +27,14 @@ REQUIRED_FIELDS = (
     "source_url",
     "published",
 )
-OPTIONAL_FIELDS = ("valid_from", "valid_to", "language", "facts", "other_sources")
+OPTIONAL_FIELDS = (
+    "valid_from",
+    "valid_to",
+    "language",
+    "facts",
+    "other_sources",
+    "published_note",  # what the date is when the source's own date is unknown
+)
 DATE_FIELDS = ("published", "valid_from", "valid_to")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -57,6 +64,7 @@ class SourceDocument:
     source_url: str
     published: dt.date
     published_text: str = ""  # as written: a bare year where the source gives no day
+    published_note: str = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     language: str = "en"
@@ -75,6 +83,7 @@ class SourceDocument:
             "source_title": self.source_title,
             "source_url": self.source_url,
             "published": self.published_text or self.published.isoformat(),
+            "published_note": self.published_note,
             "valid_from": self.valid_from.isoformat() if self.valid_from else "",
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
             "language": self.language,
@@ -161,6 +170,7 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         source_url=url,
         published=dates["published"],
         published_text=published_text,
+        published_note=str(meta.get("published_note") or ""),
         valid_from=dates.get("valid_from"),
         valid_to=dates.get("valid_to"),
         language=str(meta.get("language") or "en"),

@@ -48,9 +48,15 @@ class SearchQuery:
 
     text: str
     original: str
+    focus: str = ""  # the question with its translations and synonyms, without carried terms
     carried_terms: tuple[str, ...] = ()
     translated_terms: tuple[str, ...] = ()
     non_english: bool = False
+
+    @property
+    def lexical_text(self) -> str:
+        """For BM25: the question's own terms count twice, carried topic terms once."""
+        return f"{self.focus} {self.text}" if self.carried_terms else self.text
 
 
 @lru_cache(maxsize=4)
@@ -98,6 +104,7 @@ def build_query(
     for word, extra in SYNONYMS.items():
         if re.search(rf"\b{word}\b", question, re.IGNORECASE):
             parts.append(extra)
+    focus = " ".join(parts)
     carried: list[str] = []
     if history and is_follow_up(question):
         own = {w.lower() for w in content_terms(question)}
@@ -111,6 +118,7 @@ def build_query(
     return SearchQuery(
         text=" ".join(parts),
         original=question,
+        focus=focus,
         carried_terms=tuple(carried),
         translated_terms=tuple(translated),
         non_english=non_english,

@@ -203,9 +203,7 @@ class LocalChatModel(BaseChatModel):
 
     def _inputs(self, messages: list[BaseMessage]) -> tuple[Any, dict[str, Any]]:
         tokenizer, _ = self.load()
-        chat = [
-            {"role": ROLES.get(m.type, "user"), "content": _message_text(m)} for m in messages
-        ]
+        chat = [{"role": ROLES.get(m.type, "user"), "content": _message_text(m)} for m in messages]
         inputs = tokenizer.apply_chat_template(
             chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
@@ -279,10 +277,11 @@ class LocalChatModel(BaseChatModel):
             for piece in streamer:
                 if not piece:
                     continue
+                before = len(text)
                 text += piece
                 cut, stopped = _cut_at_stop(text, stop)
                 if stopped:
-                    piece = cut[len(text) - len(piece) :] if len(cut) > len(text) - len(piece) else ""
+                    piece = cut[before:]  # only what precedes the stop word
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
                 if run_manager and piece:
                     run_manager.on_llm_new_token(piece, chunk=chunk)

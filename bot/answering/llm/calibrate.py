@@ -22,12 +22,10 @@ import numpy as np
 from bot.answering.dates import DAY_MONTH_YEAR
 from bot.answering.llm.prompts import Passage
 from bot.answering.llm.verify import (
-    NUMBER,
     SIMILARITY_THRESHOLD,
     Verdict,
     date_mentions,
     normalise_dates,
-    numbers_in,
     usable_sentences,
     verify_reply,
 )
