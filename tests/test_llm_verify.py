@@ -178,7 +178,8 @@ def test_wrong_date_attributed_to_a_real_passage(tutor: Tutor) -> None:
     assert any("showing the extractive answer" in note for note in answer.notes)
     assert "7 August 2019" in " ".join(answer.notes)
     # A passage that does not mention the date at all is caught the same way.
-    other = next(h for h in retrieve(tutor, "Group A countries today", 6) if "7 August" not in h.text)
+    group_a = retrieve(tutor, "Group A countries today", 6)
+    other = next(h for h in group_a if "7 August" not in h.text)
     checked = ask_llm(tutor, REMOVAL_QUESTION, [other], "Group A changed on 7 August 2019 [1].")
     assert checked.mode == "extractive"
 

@@ -33,7 +33,7 @@ MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 AS_OF_PHRASE = re.compile(
-    r"\b(?:as of|as at|on|in|during)\s+("
+    r"\b(?:as of|as at|in|during)\s+("
     r"\d{1,2}\s+\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d|\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d"
     r")\b",
     re.IGNORECASE,
@@ -118,7 +118,10 @@ def starts_after(text: str, as_of: dt.date) -> bool:
 
 
 def question_as_of(question: str) -> dt.date | None:
-    """An explicit date in the question ("in 2020", "on 1 May 2021"): the end of that period."""
+    """An explicit as-of date in the question ("in 2020", "as of 1 May 2021"): its last day.
+
+    "on <date>" is left out: "took effect on 7 August 2019" names an event, not a viewpoint.
+    """
     m = AS_OF_PHRASE.search(question)
     if not m:
         return None

@@ -43,6 +43,7 @@ MAX_DOCS = 1  # per period: one document for the state on the date, one for its 
 # A document written to describe the state during a period is the best evidence for a
 # question about the state ("Is South Korea in Group A?") on a date inside that period.
 STATE_BONUS = 0.1
+NEXT_SENTENCE_BONUS = 0.15
 FOCUS_POWER = 1.0
 
 
@@ -156,25 +157,46 @@ def score(
         cand.score = cand.similarity + bonus
 
 
+def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
+    return any(c.hit.chunk_id == cand.hit.chunk_id and 0 <= cand.start - c.end <= 2 for c in chosen)
+
+
 def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
-    """The best sentence and up to two more close to it, skipping near-repeats."""
-    ranked = sorted(cands, key=lambda c: -c.score)
-    if not ranked or max(c.similarity for c in ranked) < threshold:
+    """The best sentence and a few more close to it, skipping near-repeats.
+
+    The sentence right after a chosen one gets a head start: "Japan named three conditions."
+    is usually followed by the conditions.
+    """
+    if not cands or max(c.similarity for c in cands) < threshold:
         return []
     chosen: list[Candidate] = []
-    best = ranked[0].score
-    for cand in ranked:
-        if len(chosen) >= MAX_SENTENCES:
+    best = max(c.score for c in cands)
+    while len(chosen) < MAX_SENTENCES:
+        ranked = sorted(
+            (c for c in cands if c not in chosen),
+            key=lambda c: -(c.score + (NEXT_SENTENCE_BONUS if _follows(c, chosen) else 0.0)),
+        )
+        picked = _first_acceptable(ranked, chosen, best, threshold)
+        if picked is None:
             break
-        if cand.similarity < threshold * 0.8 or cand.score < best - SCORE_MARGIN:
+        chosen.append(picked)
+    return chosen
+
+
+def _first_acceptable(
+    ranked: list[Candidate], chosen: list[Candidate], best: float, threshold: float
+) -> Candidate | None:
+    for cand in ranked:
+        score = cand.score + (NEXT_SENTENCE_BONUS if _follows(cand, chosen) else 0.0)
+        if cand.similarity < threshold * 0.8 or score < best - SCORE_MARGIN:
             continue
         if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
             continue
         docs = {c.hit.doc_id for c in chosen if c.period is cand.period}
         if cand.hit.doc_id not in docs and len(docs) >= MAX_DOCS:
             continue
-        chosen.append(cand)
-    return chosen
+        return cand
+    return None
 
 
 def _citation(n: int, cand: Candidate) -> Citation:

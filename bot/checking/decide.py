@@ -477,8 +477,9 @@ class _Decision:
     ) -> str:
         if verdict == LICENCE_REQUIRED:
             names = ", ".join(t.name for t in licences)
-            return (f"Listed: licence required. Licence types for {placement.country.name} "
-                    f"on {show_date(self.as_of)}: {names}.") if placement else "Listed."
+            return (f"Listed: you need a licence, as for every destination (Group A included). "
+                    f"Licence types for {placement.country.name} on {show_date(self.as_of)}: "
+                    f"{names}.") if placement else "Listed."
         if verdict == NOT_LISTED:
             if catch.status == "does_not_apply":
                 return ("Not listed under these entries; catch-all control does not apply "
@@ -492,4 +493,5 @@ class _Decision:
             return ("Not listed under these entries; whether catch-all control can apply "
                     "depends on the destination: give it.")
         wanted = ", ".join(self.missing) or "the details asked below"
-        return f"Need more information: {wanted}."
+        return (f"Need more information: {wanted}. If the product is listed, you need a licence "
+                "for every destination, Group A included.")

@@ -39,7 +39,8 @@ _INTENT = re.compile(
 )
 # "Is 25% HF listed?" is a product question only when a product is named: "Is South Korea
 # listed in Appended Table 3?" is a question about the white list.
-_LISTED = re.compile(r"\b(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
+# Only yes/no questions: "Above what concentration is HF controlled?" asks for a fact.
+_LISTED = re.compile(r"^\s*(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))

@@ -21,7 +21,13 @@ from langchain_core.messages import BaseMessage
 
 from bot.answering.dates import Period, format_date, period_of
 from bot.answering.llm.prompts import Passage, build_condense_messages, build_messages
-from bot.answering.llm.verify import CheckedSentence, Verdict, Verification, verify_reply
+from bot.answering.llm.verify import (
+    CheckedSentence,
+    Verdict,
+    Verification,
+    normalise_dates,
+    verify_reply,
+)
 from bot.answering.types import Answer, Citation
 from bot.retrieval.hybrid import Hit
 
@@ -205,7 +211,8 @@ def _citation(n: int, passage: Passage, start: int, end: int, score: float) -> C
 
 def _with_markers(sentence: CheckedSentence, numbers: list[int]) -> str:
     markers = "".join(f"[{n}]" for n in numbers)
-    return f"{sentence.claim} {markers}".strip()
+    # Dates in the course's own style ("7 August 2019"), as in the quotes beside them.
+    return f"{normalise_dates(sentence.claim)} {markers}".strip()
 
 
 def _fallback(extractive: Answer, note: str, timings: dict[str, float]) -> Answer:
