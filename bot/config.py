@@ -89,6 +89,13 @@ class Settings:
             "BOT_UNKNOWN_TERM_SIMILARITY",
         ),
     )
+    unknown_name_similarity: float = field(
+        default=0.85,
+        metadata=_help(
+            "Similarity needed when the question names something the course never names.",
+            "BOT_UNKNOWN_NAME_SIMILARITY",
+        ),
+    )
     max_question_chars: int = field(
         default=2000,
         metadata=_help("Longest question accepted, in characters.", "BOT_MAX_QUESTION_CHARS"),

@@ -157,15 +157,25 @@ def score(
         cand.score = cand.similarity + bonus
 
 
+def _doc_offset(cand: Candidate) -> int:
+    return int(cand.hit.metadata["start"]) + cand.start
+
+
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
-    return any(c.hit.chunk_id == cand.hit.chunk_id and 0 <= cand.start - c.end <= 2 for c in chosen)
+    """True for the sentence right after a chosen one (same document, only whitespace between)."""
+    start = _doc_offset(cand)
+    return any(
+        c.hit.doc_id == cand.hit.doc_id
+        and 0 <= start - (_doc_offset(c) + len(c.text)) <= 3
+        for c in chosen
+    )
 
 
 def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """The best sentence and a few more close to it, skipping near-repeats.
 
-    The sentence right after a chosen one gets a head start: "Japan named three conditions."
-    is usually followed by the conditions.
+    The sentence right after a chosen one is exempt from the margin and goes first: "Japan
+    named three conditions." is usually followed by the conditions.
     """
     if not cands or max(c.similarity for c in cands) < threshold:
         return []
@@ -187,8 +197,10 @@ def _first_acceptable(
     ranked: list[Candidate], chosen: list[Candidate], best: float, threshold: float
 ) -> Candidate | None:
     for cand in ranked:
-        score = cand.score + (NEXT_SENTENCE_BONUS if _follows(cand, chosen) else 0.0)
-        if cand.similarity < threshold * 0.8 or score < best - SCORE_MARGIN:
+        follows = _follows(cand, chosen)
+        if cand.similarity < threshold * 0.8:
+            continue
+        if not follows and cand.score < best - SCORE_MARGIN:
             continue
         if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
             continue
@@ -231,21 +243,15 @@ def compose(
     threshold: float,
     idf: Callable[[str], float],
     min_coverage: float,
-    knows: Callable[[str], bool] = lambda _: True,
-    unknown_term_similarity: float = 0.0,
 ) -> Composition:
     """Current state first, then history with the date it ended; every sentence cited.
 
     Refuses when no sentence is close enough to the question, or when the passages it would
-    quote leave the question's telling terms unanswered. A question term the course never
-    uses at all ("price", "fee", "China") is a sign the question is about something else, so
-    then only strong evidence is enough.
+    quote leave the question's telling terms unanswered.
     """
     cands = candidates(hits, as_of)
     score(cands, question, query_vector, cache, idf)
     best = max((c.similarity for c in cands), default=0.0)
-    if any(not knows(t) for t in key_terms(question)):
-        threshold = max(threshold, unknown_term_similarity)
     chosen = select(cands, threshold)
     if not chosen:
         return Composition("", [], True, best)

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.errors import InputError
 from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
 from bot.retrieval.hybrid import RetrieverMode, SearchIndex
-from bot.retrieval.lexical import tokenize
+from bot.retrieval.lexical import LexicalIndex, tokenize
 from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ REFUSAL = (
     "polyimide, resist, hydrogen fluoride), the white list / Group A, Korea's counter-measures, "
     "the WTO case DS590, the 2023 reversal, and the Japanese law behind them."
 )
+FUTURE_REFUSAL = (
+    "I can't tell what will happen in the future: the course material records decisions "
+    "that have been made, with their dates. Ask what the rules are on a given date instead."
+)
 ENGLISH_NOTE = "I answer in English: the course material is written in English."
 LEGAL_NOTE = (
     "This is educational, not legal advice: before exporting, ask METI's Security Export "
@@ -57,6 +61,18 @@ class AskOptions:
     history: list[str] = field(default_factory=list)
     k: int | None = None
     retriever: RetrieverMode | None = None
+
+
+FUTURE = re.compile(
+    r"\b(when|what|how|who|which)\b.{0,40}\bwill\b|\bin the future\b|\bnext year\b|\bpredict",
+    re.IGNORECASE,
+)
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised words that do not start a sentence, as search tokens ("China" -> "china")."""
+    names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b", text.strip())
+    return [t for name in names for t in tokenize(name)]
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -123,24 +139,27 @@ class Tutor:
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
         hits = self.index.search(query.lexical_text, vector, k, mode)
+        candidates = self.index.with_next_chunks(hits)
         timings["retrieve"] = _ms(t0)
         t0 = time.perf_counter()
         lexical = self.index.snapshot().lexical
         composition = compose(
             query.focus,
             vector,
-            hits,
+            candidates,
             as_of,
             self.cache,
-            self.settings.refusal_threshold,
+            self._evidence_threshold(text, query, lexical),
             lexical.idf,
             self.settings.min_coverage,
-            lexical.knows,
-            self.settings.unknown_term_similarity,
         )
         timings["compose"] = _ms(t0)
         notes = [ENGLISH_NOTE] if query.non_english else []
-        if composition.refused:
+        if FUTURE.search(text):
+            # The course records what happened; it cannot know what will happen next.
+            composition = replace(composition, refused=True, text="", citations=[])
+            answer_text, mode_name = FUTURE_REFUSAL, "refusal"
+        elif composition.refused:
             answer_text, mode_name = REFUSAL, "refusal"
         else:
             answer_text, mode_name = composition.text, "extractive"
@@ -173,6 +192,20 @@ class Tutor:
                 "coverage": round(composition.coverage, 4),
             },
         )
+
+    def _evidence_threshold(self, text: str, query: SearchQuery, lexical: LexicalIndex) -> float:
+        """How close a sentence must be to count as evidence for this question.
+
+        A word the course never uses ("price", "fee") hints that the question is about
+        something else, and an unknown name ("China", "Commerce") all the more: then only
+        strong evidence is enough.
+        """
+        threshold = self.settings.refusal_threshold
+        if any(not lexical.knows(t) for t in tokenize(query.focus) if t.isascii()):
+            threshold = max(threshold, self.settings.unknown_term_similarity)
+        if any(not lexical.knows(t) for t in proper_names(text)):
+            threshold = max(threshold, self.settings.unknown_name_similarity)
+        return threshold
 
     def _query_vector(self, query: SearchQuery) -> np.ndarray:
         """A follow-up's own words weigh as much as the topic carried from earlier turns."""

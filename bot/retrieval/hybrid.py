@@ -95,6 +95,22 @@ class SearchIndex:
                     self._snapshot = self._load()
         return self._snapshot
 
+    def with_next_chunks(self, hits: list[Hit], top: int = 3) -> list[Hit]:
+        """Add the chunk that follows each of the top hits: a sentence that announces a list
+        ("Japan named three conditions.") often has the list in the next chunk."""
+        snap = self.snapshot()
+        by_position = {
+            (m["doc_id"], int(m["chunk_index"])): cid for cid, m in snap.metadatas.items()
+        }
+        present = {h.chunk_id for h in hits}
+        extra: list[Hit] = []
+        for hit in hits[:top]:
+            nxt = by_position.get((hit.doc_id, int(hit.metadata["chunk_index"]) + 1))
+            if nxt and nxt not in present:
+                present.add(nxt)
+                extra.append(Hit(nxt, snap.metadatas[nxt], 0.0, rank=hit.rank))
+        return hits + extra
+
     @property
     def chunk_count(self) -> int:
         return len(self.snapshot().metadatas)

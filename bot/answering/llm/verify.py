@@ -410,8 +410,16 @@ def _check_one(
     similarity = float(sims[best])
     if similarity < threshold:
         return None, f"source [{n}] says something else (similarity {similarity:.2f})"
-    closest = _best(sims, list(range(len(evidence.windows))), evidence.singles)
-    swapped = closest not in holding and sims[closest] - sims[best] > CONFLICT_MARGIN
+    # Compare sentence with sentence where one holds the facts: a pair that holds them only
+    # through its other sentence ("promulgated on 7 August. It took effect on 28 August.")
+    # must not hide a swapped date.
+    singles_holding = [i for i in holding if i < evidence.singles]
+    if singles_holding:
+        pool, anchor = list(range(evidence.singles)), max(singles_holding, key=lambda i: sims[i])
+    else:
+        pool, anchor = list(range(len(evidence.windows))), best
+    closest = max(pool, key=lambda i: sims[i])
+    swapped = closest not in holding and sims[closest] - sims[anchor] > CONFLICT_MARGIN
     if (dates or numbers) and swapped:
         start, end = evidence.windows[closest]
         other = _facts(evidence.passage.hit.text[start:end])
