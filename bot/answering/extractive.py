@@ -21,7 +21,7 @@ from bot.retrieval.embeddings import SentenceEmbeddings
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
 
-MAX_SENTENCES = 4
+MAX_SENTENCES = 5
 MIN_SENTENCE_CHARS = 25
 SCORE_MARGIN = 0.2
 DUPLICATE_SIMILARITY = 0.85
@@ -42,7 +42,7 @@ DOC_PRIOR = 0.2
 MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
 # A document written to describe the state during a period is the best evidence for a
 # question about the state ("Is South Korea in Group A?") on a date inside that period.
-STATE_BONUS = 0.1
+STATE_BONUS = 0.2
 NEXT_SENTENCE_BONUS = 0.15
 FOCUS_POWER = 1.0
 
