@@ -198,7 +198,7 @@ def _first_acceptable(
 ) -> Candidate | None:
     for cand in ranked:
         follows = _follows(cand, chosen)
-        if cand.similarity < threshold * 0.8:
+        if cand.similarity < threshold * (0.5 if follows else 0.8):
             continue
         if not follows and cand.score < best - SCORE_MARGIN:
             continue

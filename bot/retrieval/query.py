@@ -35,6 +35,9 @@ SYNONYMS = {
     "banned": "licence restrictions",
     "ban": "licence restrictions",
     "whitelist": "white list Group A",
+    "white list": "Group A",  # the list's name since 2 August 2019
+    "white country": "Group A",
+    "white countries": "Group A",
 }
 QUESTION_WORDS = {
     "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
