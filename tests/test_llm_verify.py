@@ -192,6 +192,7 @@ def test_sentence_without_marker_is_removed(tutor: Tutor) -> None:
     reply = (
         f"South Korea's removal from the white list took effect on 28 August 2019 [{effect}]. "
         "Korea's chip makers stopped production for six months as a result. "
+        "Korea's chip makers stopped production for six months as a result. "  # a loop
         "The sources do not say how exporters reacted."
     )
     answer = ask_llm(tutor, REMOVAL_QUESTION, hits, reply)

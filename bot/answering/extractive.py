@@ -28,6 +28,7 @@ DUPLICATE_SIMILARITY = 0.85
 WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
 HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
 NUMBER = re.compile(r"\d")
+NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # Sentences that only point elsewhere ("see the document on ...") are navigation, not facts.
 POINTER = re.compile(
     r"\b(see the documents? on|explained in the document|in the documents? on|has its own document)\b",
@@ -157,6 +158,13 @@ def score(
         cand.score = cand.similarity + bonus
 
 
+def _repeats(cand: Candidate, other: Candidate) -> bool:
+    """Says the same thing: close in meaning and no number or date the other lacks."""
+    if float(cand.vector @ other.vector) <= DUPLICATE_SIMILARITY:
+        return False
+    return set(NUMBERS.findall(cand.text)) <= set(NUMBERS.findall(other.text))
+
+
 def _doc_offset(cand: Candidate) -> int:
     return int(cand.hit.metadata["start"]) + cand.start
 
@@ -202,7 +210,7 @@ def _first_acceptable(
             continue
         if not follows and cand.score < best - SCORE_MARGIN:
             continue
-        if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
+        if any(_repeats(cand, c) for c in chosen):
             continue
         docs = {c.hit.doc_id for c in chosen if c.period is cand.period}
         if cand.hit.doc_id not in docs and len(docs) >= MAX_DOCS:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import bm25s
 import numpy as np
+import simplemma
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
@@ -30,7 +31,8 @@ _STEMMER = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    """Lemma first (withdrew -> withdraw, held -> hold), then the stem (licences -> licenc)."""
+    return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en"))
 
 
 def tokenize(text: str) -> list[str]:

@@ -249,8 +249,10 @@ def compose_verified(
         else:
             total = len([s for s in verification.sentences if s.verdict is not Verdict.FILLER])
             why = (
-                f"None of the language model's {_count(total, 'sentence', 'sentences')} "
-                "was supported by the source it cited"
+                "The language model's only sentence was not supported by the source it cited"
+                if total == 1
+                else f"None of the language model's {total} sentences was supported by the "
+                "sources they cited"
             )
         log.info("llm answer rejected: %s", why)
         answer = _fallback(extractive, f"{why}; showing the extractive answer.", timings)
@@ -279,15 +281,15 @@ def compose_verified(
             numbers.append(numbering[key])
         parts.append(_with_markers(sentence, list(dict.fromkeys(numbers))))
     text = f"As of {format_date(as_of)}:\n" + " ".join(parts)
-    return Answer(
-        question=extractive.question,
+    # replace() keeps what the extractive step measured (retrieved, search query, evidence...).
+    return replace(
+        extractive,
         as_of=as_of,
         answer=text,
         refused=False,
         citations=citations,
         retrieved=list(extractive.retrieved),
         timings_ms={**extractive.timings_ms, **timings},
-        search_query=extractive.search_query,
         mode="llm",
         notes=[*extractive.notes, *notes],
     )

@@ -467,6 +467,7 @@ def verify_reply(
     evidence = _prepare(passages, encode)
     checked: list[CheckedSentence] = []
     pending: list[tuple[CheckedSentence, str]] = []
+    seen: set[str] = set()
     for sentence in split_sentences(reply):
         cited = parse_markers(sentence)
         body = strip_markers(sentence)
@@ -475,6 +476,11 @@ def verify_reply(
         words = re.findall(r"[^\W\d_]+", claim)
         item = CheckedSentence(sentence, claim, cited, Verdict.FILLER)
         checked.append(item)
+        key = " ".join(words).lower()
+        if key in seen:
+            item.reason = "repeats an earlier sentence"  # small models loop; say it once
+            continue
+        seen.add(key)
         if not stems(claim) and not NUMBER.search(claim):
             continue  # markers only, or an "As of <date>:" preamble
         if NO_ANSWER.search(claim) and not NUMBER.search(claim):

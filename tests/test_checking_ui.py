@@ -1,0 +1,289 @@
+"""The "Check my product" tab: its handler with the real Tutor, its API, and the page in Chromium.
+
+The handler is a plain function, so most tests call it directly with the real Tutor (real index
+of the real corpus, which supplies the quotes on the source cards); one module-scoped server
+serves the API test and the browser test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from html import escape
+from pathlib import Path
+
+import pytest
+
+from bot.checking.ui import FIELDS, check, field_updates, for_browser
+
+CARD = re.compile(r'<div class="card( historical)?" id="src-0-\d+"')
+MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+EUV = "EUV photoresist for a fab in Pyeongtaek"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "check-screenshot.png"
+
+
+# -- the handler with the real Tutor ---------------------------------------------------------
+def test_euv_resist_to_korea_today_needs_a_licence(tutor) -> None:
+    today = dt.date.today().isoformat()
+    view = check(tutor, EUV, "KR", today)
+    data = view.data
+    assert data["verdict"] == "licence_required"
+    assert data["item"] == "resist" and data["as_of"] == today
+    assert data["destination"]["code"] == "KR"
+    assert "individual" in data["licence_types"]
+    assert view.fields == {}
+    html = view.html
+    assert 'class="verdict required"' in html and ">Licence required<" in html
+    for licence in data["licence_type_details"]:
+        assert escape(licence["name"]) in html
+    assert "Wassenaar Arrangement 3C002" in html  # the control entry
+    assert "Catch-all" in html
+    # Every step has a source card quoting a real sentence of the document it cites.
+    steps = data["steps"]
+    assert len(CARD.findall(html)) == len(steps) >= 5
+    assert "card uncited" not in html
+    for step in steps:
+        assert f'data-doc="{step["citation"]}"' in html
+    quotes = MARK.findall(html)
+    assert len(quotes) == len(steps) and all(q.strip() for q in quotes)
+    assert 'target="_blank" rel="noopener noreferrer"' in html  # official link
+    assert "not legal advice" in html and "METI" in html and "CISTEC" in html
+
+
+def test_cards_quote_the_cited_document(tutor) -> None:
+    from bot.checking import CheckRequest, check_product
+    from bot.checking.ui import step_citations
+
+    result = check_product(CheckRequest(EUV, "KR"), settings=tutor.settings)
+    cards = step_citations(tutor, result)
+    assert len(cards) == len(result.steps)
+    for n, (step, card) in enumerate(zip(result.steps, cards, strict=True), start=1):
+        assert card is not None and card.n == n and card.doc_id == step.citation
+        full = tutor.citation_for_doc(n, step.citation, step.text)
+        assert card.quote == full.quote and card.quote in full.chunk_text
+        assert card.title and card.source_url.startswith(("http://", "https://"))
+
+
+def test_euv_resist_to_korea_in_january_2020(tutor) -> None:
+    view = check(tutor, EUV, "South Korea", "2020-01-15")
+    data = view.data
+    assert data["verdict"] == "licence_required"
+    assert data["licence_types"] == ["individual", "specific_bulk"]
+    assert data["destination"]["group"] == "B"
+    assert "as of 15 January 2020" in view.html
+    assert "specific bulk licence" in view.html
+
+
+def test_hydrogen_fluoride_without_a_share_asks_for_it(tutor) -> None:
+    view = check(tutor, "hydrogen fluoride", "KR", "")
+    data = view.data
+    assert data["verdict"] == "need_more_information"
+    assert data["missing_parameters"] == ["hf_weight_percent"]
+    assert view.fields == {"hf_weight_percent": "needed"}
+    html = view.html
+    assert 'class="verdict more"' in html and ">Need more information<" in html
+    assert 'data-missing="hf_weight_percent"' in html
+    assert "“HF share of total weight (%)”" in html  # the field, not the parameter id
+    assert "wavelength" not in html.lower()  # asks only for what it lacks
+    classes, info = field_updates(data)["hf_weight_percent"]
+    assert classes == ["check-needed"] and info.startswith("Needed:")
+    assert all(field_updates(data)[name][0] == [] for name in FIELDS if name != "hf_weight_percent")
+
+    given = check(tutor, "hydrogen fluoride", "KR", "", hf_weight_percent=50)
+    assert given.data["verdict"] == "licence_required" and given.fields == {}
+
+
+def test_impossible_fluorine_share_is_a_clear_message(tutor) -> None:
+    view = check(tutor, "fluorinated polyimide", "KR", "", fluorine_weight_percent=140)
+    assert "impossible" in view.data["error"] and "at most 100%" in view.data["error"]
+    assert view.data["field"] == "fluorine_weight_percent"
+    assert view.fields == {"fluorine_weight_percent": "invalid"}
+    assert 'role="alert"' in view.html and "Traceback" not in view.html
+    assert field_updates(view.data)["fluorine_weight_percent"][0] == ["check-invalid"]
+
+    stated = check(tutor, "fluorinated polyimide with 140% fluorine", "KR", "")
+    assert "140" in stated.data["error"] and "impossible" in stated.data["error"]
+
+
+def test_unknown_country_is_a_clear_message(tutor) -> None:
+    view = check(tutor, EUV, "Atlantis", "")
+    assert view.data["error"].startswith("Unknown country 'Atlantis'")
+    assert view.fields == {"destination": "invalid"}
+    assert "Unknown country &#x27;Atlantis&#x27;" in view.html
+
+
+@pytest.mark.parametrize(
+    ("date_text", "expected"),
+    [("2020-02-30", "YYYY-MM-DD"), ("15/01/2020", "YYYY-MM-DD"), ("2018-06-01", "before")],
+)
+def test_bad_dates_are_clear_messages(tutor, date_text: str, expected: str) -> None:
+    view = check(tutor, EUV, "KR", date_text)
+    assert expected in view.data["error"]
+    assert view.fields == {"date": "invalid"}
+
+
+def test_other_bad_input(tutor) -> None:
+    view = check(tutor, "resist", "KR", "", resist_type="deep-uv")
+    assert "resist_type must be one of" in view.data["error"]
+    assert view.fields == {"resist_type": "invalid"}
+    view = check(tutor, "resist", "KR", "", wavelength_nm="blue")
+    assert "must be a number" in view.data["error"]
+    view = check(tutor, "x" * 3000, "KR", "")
+    assert "3,000 characters" in view.data["error"] and view.fields == {"description": "invalid"}
+    view = check(tutor, "resist", "JP", "")
+    assert "Japan is the exporting country" in view.data["error"]
+
+
+def test_everything_shown_is_escaped(tutor) -> None:
+    attack = "<script>alert(1)</script>"
+    view = check(tutor, f"{attack} EUV photoresist", "KR", "")
+    assert view.data["verdict"] == "licence_required"
+    assert "<script>" not in view.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in view.html
+    for bad in (
+        check(tutor, attack, "KR", ""),
+        check(tutor, "resist", attack, ""),
+        check(tutor, "resist", "KR", attack),
+        check(tutor, "resist", "KR", "", resist_type=attack),
+        check(tutor, "resist", "KR", "", item=attack),
+    ):
+        assert "<script>" not in bad.html, bad.html
+
+
+def test_without_a_product_or_destination_it_asks_for_them(tutor) -> None:
+    view = check(tutor, "resist and hydrogen fluoride", "", "")
+    assert view.data["verdict"] == "need_more_information"
+    assert view.fields == {"item": "needed", "destination": "needed"}
+    assert "--item" not in view.html and "--to" not in view.html  # CLI flags read as fields
+    assert 'in the "Item" field' in view.html.replace("&quot;", '"')
+    chosen = check(tutor, "resist and hydrogen fluoride", "KR", "", item="resist")
+    assert chosen.data["item"] == "resist"
+
+
+def test_browser_wording() -> None:
+    assert for_browser("give it with --param hf_weight_percent=...") == (
+        'give it in the "HF share of total weight (%)" field'
+    )
+    assert for_browser('such as "South Korea" (--to).') == 'such as "South Korea".'
+    assert for_browser("ask with an exact date (--date) for") == (
+        'ask with an exact date (the "Date" field) for'
+    )
+
+
+def test_a_failing_quote_still_shows_the_verdict(tutor) -> None:
+    class NoQuotes:
+        settings = tutor.settings
+
+        def citation_for_doc(self, n: int, doc_id: str, claim: str):
+            raise RuntimeError("index gone")
+
+    view = check(NoQuotes(), EUV, "KR", "")
+    assert view.data["verdict"] == "licence_required"
+    assert view.html.count('class="card uncited"') == len(view.data["steps"])
+
+
+def test_app_has_the_check_tab_and_api(tutor) -> None:
+    from bot.ui import build_ui
+
+    demo = build_ui(tutor)
+    config = demo.get_config_file()
+    labels = [c.get("props", {}).get("label") for c in config["components"]]
+    assert "Check my product" in labels
+    assert "check" in [fn.api_name for fn in demo.fns.values()]
+
+
+# -- the real app on a real port -------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tutor, index_settings) -> Iterator[str]:
+    from bot.ui import build_ui
+    from bot.ui.server import launch
+
+    settings = replace(index_settings, host="127.0.0.1", port=free_port(), auth_file="")
+    demo = build_ui(tutor)
+    launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        demo.close()
+
+
+def test_api_check(app_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    html, data = client.predict(EUV, "KR", "2020-01-15", "", "", "", "", "",
+                                api_name="/check")
+    assert data["verdict"] == "licence_required"
+    assert data["licence_types"] == ["individual", "specific_bulk"]
+    assert 'class="verdict required"' in html
+    _, data = client.predict("fluorinated polyimide", "KR", "", "", "140", "", "", "",
+                             api_name="/check")
+    assert "impossible" in data["error"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install it with `apt-get install -y chromium`")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.mark.browser
+def test_page_checks_a_product(browser, app_url: str, output_dir: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.get_by_role("tab", name="Check my product").click()
+        page.fill("#check-description textarea", EUV)
+        destination = page.locator("#check-destination input")
+        destination.fill("KR")
+        destination.press("Enter")
+        page.click("#check-button")
+        page.wait_for_selector("#check-result .verdict")
+        verdict = page.locator("#check-result .verdict-label").inner_text()
+        assert verdict.strip().lower() == "licence required"
+        assert "South Korea (KR)" in page.locator("#check-result .verdict-meta").inner_text()
+        assert page.locator("#check-result .card").count() >= 1
+        assert page.locator("#check-result .card mark").count() >= 1
+        page.screenshot(path=str(output_dir / "check.png"), full_page=True)
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=False)
+
+        # A product the check cannot decide: it asks for the value and highlights its field.
+        page.fill("#check-description textarea", "hydrogen fluoride")
+        page.click("#check-button")
+        page.wait_for_selector("#check-result .verdict.more")
+        page.wait_for_selector("#check-hf_weight_percent.check-needed")
+        page.screenshot(path=str(output_dir / "check-needs-more.png"), full_page=True)
+        assert dialogs == []
+    finally:
+        context.close()

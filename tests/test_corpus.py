@@ -1,0 +1,110 @@
+"""Lint the course corpus: schema, ids, dates, sources, size, and no two documents alike."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.ingest.chunking import sentence_spans
+from bot.ingest.documents import load_corpus
+
+CORPUS = PROJECT_ROOT / "corpus"
+MIN_WORDS, MAX_WORDS = 150, 600
+DOCS = load_corpus(CORPUS)
+
+
+def body_words(text: str) -> int:
+    return len(re.findall(r"\w+", re.sub(r"^#.*$", "", text, flags=re.MULTILINE)))
+
+
+def test_enough_documents_with_unique_ids_matching_file_names() -> None:
+    assert len(DOCS) >= 30
+    assert len({d.id for d in DOCS}) == len(DOCS)
+    for doc in DOCS:
+        assert doc.path.endswith(f"{doc.id}.md"), doc.path
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.id)
+def test_document_metadata_and_size(doc) -> None:
+    assert doc.source_url.startswith("https://") or doc.source_url.startswith("http://")
+    assert doc.issuer and doc.source_title and doc.title
+    if doc.valid_from and doc.valid_to:
+        assert doc.valid_from <= doc.valid_to
+    words = body_words(doc.text)
+    assert MIN_WORDS <= words <= MAX_WORDS, f"{doc.id}: {words} words"
+
+
+def test_every_document_is_its_own_topic() -> None:
+    """No two documents share more than a few sentences word for word."""
+    sentences = {
+        d.id: {d.text[s.start : s.end] for s in sentence_spans(d.text, 0, len(d.text))}
+        for d in DOCS
+    }
+    for a, b in itertools.combinations(sentences, 2):
+        shared = sentences[a] & sentences[b]
+        shared = {s for s in shared if len(s) > 40}
+        assert len(shared) <= 2, (a, b, sorted(shared)[:3])
+
+
+@pytest.mark.slow
+def test_no_two_documents_say_the_same_thing() -> None:
+    """Whole-document embeddings stay apart (one topic per document)."""
+    from bot.config import load_settings
+    from bot.retrieval.embeddings import shared_embeddings
+
+    embeddings = shared_embeddings(load_settings({}).embedding_model)
+    vectors = embeddings.encode([d.text for d in DOCS])
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, 0)
+    i, j = np.unravel_index(np.argmax(sims), sims.shape)
+    assert sims[i, j] < 0.95, (DOCS[i].id, DOCS[j].id, float(sims[i, j]))
+
+
+def test_recalled_facts_are_never_stated_as_certain() -> None:
+    """Facts the fact sheet marks 'recalled' appear only with an explicit caveat."""
+    recalled = {
+        "1C009.b": "fluorinated-polyimide-control",
+        "1C350": "hydrogen-fluoride-chemistry",
+    }
+    caveat = re.compile(r"not confirmed|unconfirmed|could not be confirmed|not verified", re.I)
+    for term in recalled:
+        for doc in DOCS:
+            for sentence_span in sentence_spans(doc.text, 0, len(doc.text)):
+                sentence = doc.text[sentence_span.start : sentence_span.end]
+                if term in sentence:
+                    paragraph = doc.text[
+                        max(0, sentence_span.start - 300) : sentence_span.end + 300
+                    ]
+                    assert caveat.search(paragraph), (doc.id, sentence)
+
+
+def test_key_dates_carry_over_exactly() -> None:
+    """The dates a regulation tutor must never get wrong, as the fact sheet gives them."""
+    text = {d.id: d.text for d in DOCS}
+    expectations = {
+        "white-list-removal-2019": ["2 August 2019", "7 August 2019", "28 August 2019"],
+        "white-list-restoration-2023": ["27 June 2023", "30 June 2023", "21 July 2023"],
+        "three-items-individual-licences-2019": ["4 July 2019"],
+        "settlement-2023-03": ["23 March 2023"],
+        "wto-ds590-request-2019": ["11 September 2019"],
+        "wto-ds590-panel-2020": ["29 July 2020"],
+        "appended-table-1-three-items": ["3(1)", "5(17)", "7(19)"],
+    }
+    for doc_id, needles in expectations.items():
+        for needle in needles:
+            assert needle in text[doc_id], (doc_id, needle)
+    months = Counter(re.findall(r"\b(\d{1,2}) (August) 2019\b", text["white-list-removal-2019"]))
+    assert months, "dates are written as day month year"
+
+
+def test_terms_file_maps_glossary_terms() -> None:
+    import yaml
+
+    terms = yaml.safe_load((CORPUS / "terms.yaml").read_text(encoding="utf-8"))
+    for term in ("ホワイト国", "불화수소", "該非判定", "화이트리스트", "包括許可", "個別許可"):
+        assert term in terms, term
