@@ -179,7 +179,7 @@ def test_openai_back_end_against_a_local_compatible_server(
     """The real langchain-openai client, plain and streamed, against a server on 127.0.0.1."""
     pytest.importorskip("langchain_openai")
     pytest.importorskip("uvicorn")
-    from tests.openai_stub_server import StubServer
+    from openai_stub_server import StubServer
 
     shorter = local_model.model_copy(update={"max_new_tokens": 80})  # same weights, less time
     extractive, hits = _question(tutor)

@@ -30,7 +30,7 @@ from bot.answering.llm import (
     stream_answer,
 )
 from bot.answering.llm.calibrate import best_threshold, calibration_pairs, report
-from bot.answering.llm.verify import (
+from bot.answering.llm.claims import (
     date_mentions,
     date_supported,
     numbers_in,

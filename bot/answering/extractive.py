@@ -28,6 +28,7 @@ DUPLICATE_SIMILARITY = 0.85
 WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
 HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
 NUMBER = re.compile(r"\d")
+STATE_QUESTION = re.compile(r"^\s*(is|are|was|were|does|do|can|may)\b", re.IGNORECASE)
 NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # Sentences that only point elsewhere ("see the document on ...") are navigation, not facts.
 POINTER = re.compile(
@@ -219,6 +220,26 @@ def _first_acceptable(
     return None
 
 
+def _earlier_state(
+    question: str, cands: list[Candidate], chosen: list[Candidate], threshold: float
+) -> list[Candidate]:
+    """The state that held before, when the answer speaks of a state that changed.
+
+    A student asking "Is South Korea in Group A?" in 2024 should also read that it was not,
+    until 20 July 2023: one sentence from a document whose period has ended.
+    """
+    if not STATE_QUESTION.match(question) or any(c.period is Period.HISTORY for c in chosen):
+        return []
+    if not any(c.hit.metadata.get("valid_from") for c in chosen):
+        return []
+    ended = [
+        c
+        for c in cands
+        if c.period is Period.HISTORY and c.hit.metadata.get("valid_to") and c.similarity >= threshold
+    ]
+    return [max(ended, key=lambda c: c.score)] if ended else []
+
+
 def _citation(n: int, cand: Candidate) -> Citation:
     meta = cand.hit.metadata
     return Citation(
@@ -263,6 +284,7 @@ def compose(
     chosen = select(cands, threshold)
     if not chosen:
         return Composition("", [], True, best)
+    chosen += _earlier_state(question, cands, chosen, threshold)
     evidence = set()
     for cand in chosen:
         meta = cand.hit.metadata

@@ -24,7 +24,7 @@ from bot.errors import InputError
 from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
 from bot.retrieval.hybrid import RetrieverMode, SearchIndex
 from bot.retrieval.lexical import LexicalIndex, tokenize
-from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms
+from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms, plain_words
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class Tutor:
         strong evidence is enough.
         """
         threshold = self.settings.refusal_threshold
-        if any(not lexical.knows(t) for t in tokenize(query.focus) if t.isascii()):
+        if any(not lexical.knows(t) for t in tokenize(plain_words(text)) if t.isascii()):
             threshold = max(threshold, self.settings.unknown_term_similarity)
         if any(not lexical.knows(t) for t in proper_names(text)):
             threshold = max(threshold, self.settings.unknown_name_similarity)

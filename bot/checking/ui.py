@@ -111,7 +111,9 @@ table.facts { border-collapse: collapse; margin: .3em 0 .8em 0; width: 100%; }
 table.facts th { text-align: left; vertical-align: top; padding: .25em 1em .25em 0;
   color: #4b5563; font-weight: 600; white-space: nowrap; width: 1%; }
 table.facts td { padding: .25em 0; }
-table.facts th, table.facts td, table.facts { border: none; background: none; }
+table.facts th, table.facts td { border: none !important; background: none !important;
+  border-bottom: 1px solid #e5e7eb !important; }
+table.facts, table.facts tr, table.facts tbody { border: none !important; }
 .facts ul { margin: 0; padding-left: 1.1em; }
 .status { font-size: .8em; border-radius: 4px; padding: 0 .45em; background: #e5e7eb;
   margin-right: .4em; white-space: nowrap; }
@@ -125,8 +127,10 @@ ol.steps > li { margin: 0 0 .8em 0; }
 
 # Global style for the form fields the result asks for (a tab cannot add CSS to the Blocks).
 FIELD_CSS = """<style>
-.check-needed { box-shadow: inset 0 0 0 3px #d97706 !important; background: #fffbeb !important; }
-.check-invalid { box-shadow: inset 0 0 0 3px #dc2626 !important; background: #fef2f2 !important; }
+.check-needed { outline: 3px solid #d97706 !important; outline-offset: -3px;
+  background: #fffbeb !important; }
+.check-invalid { outline: 3px solid #dc2626 !important; outline-offset: -3px;
+  background: #fef2f2 !important; }
 </style>"""
 
 
@@ -264,9 +268,13 @@ def step_citations(tutor: Any, result: CheckResult) -> list[Citation | None]:
                 log.exception("no quote for %s", step.citation)
                 found[key] = None
         citation = found[key]
-        # Only the quoted sentence: the whole chunk is one click away in the Sources tab.
-        cards.append(replace(citation, n=n, chunk_text="") if citation else None)
+        cards.append(_card(citation, n) if citation else None)
     return cards
+
+
+def _card(citation: Citation, n: int) -> Citation:
+    """The citation as its step's card: the quoted sentence alone (the chunk is in Sources)."""
+    return replace(citation, n=n, chunk_text="")
 
 
 def _message_view(message: str, kind: str, fields: dict[str, str]) -> CheckView:

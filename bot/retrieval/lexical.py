@@ -6,6 +6,7 @@ a default word tokenizer would break them into numbers that match everything.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -25,6 +26,7 @@ TOKEN = re.compile(
     r"|[a-z]+|\d+"
     r"|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"  # runs of Japanese / Korean script
 )
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "me", "my", "i"}
 _STEMMER = Stemmer.Stemmer("english")
 

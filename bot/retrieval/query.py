@@ -77,6 +77,13 @@ def load_terms(path: str) -> dict[str, str]:
     return dict(sorted(terms.items(), key=lambda kv: -len(kv[0])))
 
 
+def plain_words(question: str) -> str:
+    """The question without the words this module already maps to course terms ("reversed")."""
+    for word in SYNONYMS:
+        question = re.sub(rf"\b{word}\b", " ", question, flags=re.IGNORECASE)
+    return question
+
+
 def content_terms(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z0-9()\-]*|\d[\w()\-.]*", text)
     return [w for w in words if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS]

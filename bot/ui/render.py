@@ -199,7 +199,10 @@ def highlight_quote(chunk_text: str, quote: str) -> str:
 
 def render_citation(citation: Citation, turn: int) -> str:
     """One source card: number, title, issuer and date, official link, highlighted passage."""
-    meta = " · ".join(escape(part) for part in (citation.issuer, citation.published) if part)
+    dated = citation.published
+    if dated and citation.published_note:
+        dated = f"{dated} ({citation.published_note})"
+    meta = " · ".join(escape(part) for part in (citation.issuer, dated) if part)
     badges = '<span class="badge">earlier state</span>' if citation.historical else ""
     url = _safe_url(citation.source_url)
     links = []

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.dates import DAY_MONTH_YEAR
+from bot.answering.llm.claims import date_mentions, normalise_dates
 from bot.answering.llm.prompts import Passage
 from bot.answering.llm.verify import (
     SIMILARITY_THRESHOLD,
     Verdict,
-    date_mentions,
-    normalise_dates,
     usable_sentences,
     verify_reply,
 )

@@ -20,14 +20,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from bot.answering.dates import Period, format_date, period_of
+from bot.answering.llm.claims import normalise_dates
 from bot.answering.llm.prompts import Passage, build_condense_messages, build_messages
-from bot.answering.llm.verify import (
-    CheckedSentence,
-    Verdict,
-    Verification,
-    normalise_dates,
-    verify_reply,
-)
+from bot.answering.llm.verify import CheckedSentence, Verdict, Verification, verify_reply
 from bot.answering.types import Answer, Citation
 from bot.retrieval.hybrid import Hit
 

@@ -25,20 +25,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 
 import numpy as np
-import pysbd
 
-from bot.answering.dates import (
-    DAY_MONTH_YEAR,
-    ISO,
-    MONTH_YEAR,
-    YEAR,
-    mentioned_dates,
+from bot.answering.dates import mentioned_dates
+from bot.answering.llm.claims import (
+    NUMBER,
+    DateMention,
+    date_mentions,
+    date_supported,
+    normalise_dates,
+    numbers_in,
+    parse_markers,
+    show_date,
+    split_sentences,
+    stems,
+    strip_markers,
 )
 from bot.answering.llm.prompts import Passage
-from bot.retrieval.lexical import tokenize
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -53,37 +57,6 @@ PAIR_MARGIN = 0.05
 # much closer than the sentence that holds the claim's facts, the claim has swapped a fact.
 CONFLICT_MARGIN = 0.1
 
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-MONTH_DAY_YEAR = re.compile(
-    rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
-)
-ORDINAL_DAY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
-MARKER = re.compile(
-    r"\[\s*(?:sources?\s*|no\.?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.IGNORECASE
-)
-MARKER_AFTER_STOP = re.compile(
-    r"([.!?])((?:\s*\[\s*(?:sources?\s*|no\.?\s*)?\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*\s*\])+)",
-    re.IGNORECASE,
-)
-LIST_PREFIX = re.compile(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+|#{1,6}\s+)")
-NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
-# Identifiers ("3(1)", "7664-39-3", "DS590", "3C002") and percentages compare whole, so "row 30(1)"
-# is not supported by "30%", nor "39%" by a CAS number that contains 39.
-NUMERIC_TOKEN = re.compile(
-    r"(?P<id>\d+(?:\(\w{1,4}\))+|\d+(?:-\d+){2,}|\b[a-z]+\d+[a-z0-9]*|\b\d+[a-z]+\d+[a-z0-9]*)"
-    r"|(?P<pct>\d+(?:\.\d+)?)\s*(?:%|per ?cent\b)"
-    r"|(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)",
-    re.IGNORECASE,
-)
-NUMBER_WORDS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "thirty": "30",
-    "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "million": "1000000",
-}  # fmt: skip
-NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 NEGATION = re.compile(
     r"\b(not|never|no|none|neither|nor|cannot|without|nothing|nobody)\b|n't\b", re.IGNORECASE
 )
@@ -106,9 +79,6 @@ INSTRUCTION = re.compile(
     r"|^\s*(?:say|answer|reply|respond|tell the user|write|state)\b",
     re.IGNORECASE,
 )
-GENERIC_TERMS = frozenset(
-    {"sourc", "passa", "accor", "also", "howev", "there", "answe", "quest", "state", "says"}
-)
 
 
 class Verdict(Enum):
@@ -118,12 +88,6 @@ class Verdict(Enum):
     UNCITED = "uncited"
     BAD_MARKER = "bad_marker"  # cites only passages that were not given
     UNSUPPORTED = "unsupported"
-
-
-@dataclass(frozen=True)
-class DateMention:
-    day: dt.date
-    precision: int  # 0 = year, 1 = month, 2 = day
 
 
 @dataclass(frozen=True)
@@ -173,7 +137,7 @@ class _Facts:
 
     def lacks(self, dates: list[DateMention], numbers: set[str]) -> list[str]:
         """The claim's dates and numbers that these facts do not contain, for messages."""
-        missing = [_show(d) for d in dates if not date_supported(d, self.dates)]
+        missing = [show_date(d) for d in dates if not date_supported(d, self.dates)]
         return missing + sorted(numbers - self.numbers)
 
 
@@ -188,124 +152,6 @@ class _Evidence:
     facts: list[_Facts]  # per window, including the passage's title and validity dates
     whole: _Facts  # the whole usable passage
     stems: set[str]
-
-
-# -- text helpers ---------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def normalise_dates(text: str) -> str:
-    """Rewrite "August 28, 2019" and "28th of August" as "28 August 2019" / "28 August"."""
-    text = MONTH_DAY_YEAR.sub(lambda m: f"{m.group(2)} {m.group(1)} {m.group(3)}", text)
-    return ORDINAL_DAY.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
-
-
-def date_mentions(text: str) -> tuple[list[DateMention], list[tuple[int, int]]]:
-    """Dates with their precision, and their spans in `normalise_dates(text)`."""
-    text = normalise_dates(text)
-    found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
-    for pattern, precision in ((DAY_MONTH_YEAR, 2), (ISO, 2), (MONTH_YEAR, 1), (YEAR, 0)):
-        for m in pattern.finditer(text):
-            if any(m.start() < e and m.end() > s for s, e in taken):
-                continue
-            days = mentioned_dates(m.group(0))
-            if days:
-                found.append(DateMention(days[0], precision))
-                taken.append(m.span())
-    return found, taken
-
-
-def _truncate(day: dt.date, precision: int) -> tuple[int, ...]:
-    return (day.year, day.month, day.day)[: precision + 1]
-
-
-def date_supported(claim: DateMention, evidence: list[DateMention]) -> bool:
-    """The passage names the same date at least as precisely as the sentence does."""
-    key = _truncate(claim.day, claim.precision)
-    return any(
-        e.precision >= claim.precision and _truncate(e.day, claim.precision) == key
-        for e in evidence
-    )
-
-
-def _canonical(number: str) -> str:
-    value = number.replace(",", "")
-    return value.rstrip("0").rstrip(".") if "." in value else value.lstrip("0") or "0"
-
-
-def numbers_in(
-    text: str, skip: list[tuple[int, int]] | None = None, evidence: bool = False
-) -> set[str]:
-    """Numbers, identifiers and percentages as canonical strings, outside `skip` spans.
-
-    "1,120" -> "1120", "three" -> "3", "30 per cent" -> "30%", "DS590" -> "ds590". With
-    `evidence`, the parts count too ("3(1)" also gives "3", "30%" also gives "30"), so a sentence
-    may say less than its source but never something else.
-    """
-    found: set[str] = set()
-    for m in NUMERIC_TOKEN.finditer(text):
-        if skip and any(m.start() < e and m.end() > s for s, e in skip):
-            continue
-        if m.group("id"):
-            found.add(m.group("id").lower())
-            if evidence:
-                found.update(_canonical(n) for n in re.findall(r"\d+", m.group("id")))
-        elif m.group("pct"):
-            found.add(_canonical(m.group("pct")) + "%")
-            if evidence:
-                found.add(_canonical(m.group("pct")))
-        else:
-            found.add(_canonical(m.group("num")))
-    for m in NUMBER_WORD.finditer(text):
-        found.add(NUMBER_WORDS[m.group(1).lower()])
-    return found
-
-
-def stems(text: str) -> set[str]:
-    """Content words cut to five letters: cheap stemming ("removed"/"removal" -> "remov")."""
-    return {t if any(c.isdigit() for c in t) else t[:5] for t in tokenize(text)} - GENERIC_TERMS
-
-
-def parse_markers(text: str) -> list[int]:
-    numbers: list[int] = []
-    for m in MARKER.finditer(text):
-        for part in re.split(r"\s*(?:,|;|and)\s*", m.group(1)):
-            bounds = re.split(r"\s*[-–]\s*", part)
-            if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
-                low, high = int(bounds[0]), int(bounds[1])
-                numbers.extend(range(low, high + 1) if 0 < high - low < 10 else (low, high))
-            elif part.strip().isdigit():
-                numbers.append(int(part))
-    return list(dict.fromkeys(numbers))
-
-
-def strip_markers(text: str) -> str:
-    text = MARKER.sub(" ", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
-
-
-def split_sentences(reply: str) -> list[str]:
-    """Sentences of the reply, each with the markers that follow it."""
-    text = MARKER_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", reply)
-    sentences: list[str] = []
-    for line in text.replace("**", "").splitlines():
-        line = LIST_PREFIX.sub("", line).strip()
-        if not line:
-            continue
-        for piece in _segmenter().segment(line):
-            piece = piece.strip()
-            if not piece:
-                continue
-            # A fragment that is only markers ("[1]") belongs to the sentence before it.
-            if sentences and not re.search(r"[^\W\d_]", MARKER.sub("", piece)):
-                sentences[-1] = f"{sentences[-1]} {piece}"
-            else:
-                sentences.append(piece)
-    return sentences
 
 
 def _without_as_of(claim: str, as_of: dt.date | None) -> str:
@@ -423,7 +269,7 @@ def _check_one(
     if (dates or numbers) and swapped:
         start, end = evidence.windows[closest]
         other = _facts(evidence.passage.hit.text[start:end])
-        theirs = [_show(d) for d in other.dates] or sorted(other.numbers - numbers)
+        theirs = [show_date(d) for d in other.dates] or sorted(other.numbers - numbers)
         return None, (
             f"source [{n}] gives {', '.join(theirs[:3])} for this, "
             f"not {', '.join(_facts_shown(dates, numbers))}"
@@ -435,13 +281,7 @@ def _check_one(
 
 
 def _facts_shown(dates: list[DateMention], numbers: set[str]) -> list[str]:
-    return [_show(d) for d in dates] + sorted(numbers)
-
-
-def _show(mention: DateMention) -> str:
-    if mention.precision == 2:
-        return f"{mention.day.day} {mention.day:%B %Y}"
-    return f"{mention.day:%B %Y}" if mention.precision == 1 else str(mention.day.year)
+    return [show_date(d) for d in dates] + sorted(numbers)
 
 
 def verify_reply(
@@ -487,9 +327,7 @@ def verify_reply(
             item.verdict = Verdict.NO_ANSWER
         elif cited and not valid:
             item.verdict = Verdict.BAD_MARKER
-            item.reason = (
-                f"it cites {_list(cited)}, but there were only {len(passages)} sources"
-            )
+            item.reason = f"it cites {_list(cited)}, but there were only {len(passages)} sources"
         elif not cited:
             if len(words) >= 3:
                 item.verdict, item.reason = Verdict.UNCITED, "it cites no source"
