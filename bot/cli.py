@@ -94,6 +94,9 @@ def _print_answer(data: dict) -> None:
 @click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--jsonl", is_flag=True, help="Read {question, as_of} lines on stdin.")
+@click.option(
+    "--llm", default=None, help="Language model: ollama:MODEL, openai:MODEL, local:smollm2."
+)
 def ask(
     question: str | None,
     as_of: str | None,
@@ -101,6 +104,7 @@ def ask(
     retriever: str | None,
     as_json: bool,
     jsonl: bool,
+    llm: str | None,
 ) -> None:
     """Ask a question; every sentence of the answer cites its source.
 
@@ -111,7 +115,7 @@ def ask(
     if not jsonl and not question:
         raise click.UsageError("Give a question, or --jsonl to read questions from stdin.")
     try:
-        tutor = Tutor(_settings())
+        tutor = Tutor(_settings(llm=llm))
     except TutorError as exc:
         _fail(exc)
     if jsonl:

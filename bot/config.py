@@ -28,7 +28,9 @@ class Settings:
     )
     corpus_dir: Path = field(
         default=PROJECT_ROOT / "corpus",
-        metadata=_help("Folder of course documents (Markdown with front matter).", "BOT_CORPUS_DIR"),
+        metadata=_help(
+            "Folder of course documents (Markdown with front matter).", "BOT_CORPUS_DIR"
+        ),
     )
     rules_dir: Path = field(
         default=PROJECT_ROOT / "corpus" / "rules",
@@ -58,7 +60,9 @@ class Settings:
     )
     chunk_max_chars: int = field(
         default=700,
-        metadata=_help("Largest chunk, in characters (chunks never split a sentence).", "BOT_CHUNK_MAX_CHARS"),
+        metadata=_help(
+            "Largest chunk, in characters (chunks never split a sentence).", "BOT_CHUNK_MAX_CHARS"
+        ),
     )
     top_k: int = field(
         default=12,
@@ -78,7 +82,7 @@ class Settings:
     min_coverage: float = field(
         default=0.2,
         metadata=_help(
-            "Share of the question's telling terms (IDF-weighted) the quoted passages must contain.",
+            "Share of the question's telling terms (IDF-weighted) the quotes must contain.",
             "BOT_MIN_COVERAGE",
         ),
     )
@@ -107,7 +111,7 @@ class Settings:
     llm: str = field(
         default="",
         metadata=_help(
-            "Optional language model: ollama:MODEL, openai:MODEL or local:smollm2; empty = extractive.",
+            "Language model: ollama:MODEL, openai:MODEL or local:smollm2; empty = extractive.",
             "BOT_LLM",
         ),
     )
@@ -115,9 +119,15 @@ class Settings:
         default="",
         metadata=_help("Base URL for an openai: or ollama: server.", "BOT_LLM_BASE_URL"),
     )
+    llm_api_key: str = field(
+        default="",
+        metadata=_help("API key for an openai: server, if it needs one.", "BOT_LLM_API_KEY"),
+    )
     llm_timeout_s: float = field(
         default=60.0,
-        metadata=_help("Seconds to wait for the language model before falling back.", "BOT_LLM_TIMEOUT"),
+        metadata=_help(
+            "Seconds to wait for the language model before falling back.", "BOT_LLM_TIMEOUT"
+        ),
     )
     host: str = field(
         default="127.0.0.1",
@@ -181,11 +191,8 @@ def settings_help() -> list[tuple[str, str, str]]:
     rows = []
     for f in fields(Settings):
         default = getattr(base, f.name)
-        if isinstance(default, Path):
-            try:
-                default = default.relative_to(PROJECT_ROOT)
-            except ValueError:
-                pass
+        if isinstance(default, Path) and default.is_relative_to(PROJECT_ROOT):
+            default = default.relative_to(PROJECT_ROOT)
         rows.append((f.metadata["env"], str(default), f.metadata["help"]))
     return rows
 

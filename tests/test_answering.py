@@ -73,7 +73,11 @@ def test_wto_case(tutor: Tutor) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["a recipe for bibimbap", "Who won the 2022 football World Cup?", "How do I bake sourdough bread?"],
+    [
+        "a recipe for bibimbap",
+        "Who won the 2022 football World Cup?",
+        "How do I bake sourdough bread?",
+    ],
 )
 def test_off_topic_is_refused(tutor: Tutor, question: str) -> None:
     answer = ask(tutor, question)

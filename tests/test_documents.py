@@ -46,14 +46,17 @@ def test_good_document_parses_with_dates_and_body() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("source_url: \"https://www.meti.go.jp/english/press/2023/0316_001.html\"\n", ""), "source_url"),
+        (
+            ('source_url: "https://www.meti.go.jp/english/press/2023/0316_001.html"\n', ""),
+            "source_url",
+        ),
         (("published: 2023-03-16", "published: 2023-13-40"), "published"),
         (("published: 2023-03-16", "published: yesterday"), "published"),
         (("doc_type: explainer", "doc_type: blog"), "doc_type"),
         (("valid_from: 2023-03-23", "valid_from: 2023-03-23\nvalid_to: 2020-01-01"), "valid_from"),
         (("valid_from: 2023-03-23", "valid_from: 2023-03-23\ncolour: red"), "unknown field"),
         (("id: sample-doc", "id: Sample Doc"), "id"),
-        (("source_url: \"https://www", "source_url: \"ftp://www"), "source_url"),
+        (('source_url: "https://www', 'source_url: "ftp://www'), "source_url"),
     ],
 )
 def test_bad_front_matter_names_file_and_field(change: tuple[str, str], message: str) -> None:

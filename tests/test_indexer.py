@@ -84,7 +84,9 @@ def test_failed_ingest_keeps_previous_index(small_settings: Settings) -> None:
     assert not recovered.up_to_date and recovered.embedded >= 1
 
 
-def test_added_files_are_indexed_and_bad_ones_reported(small_settings: Settings, tmp_path: Path) -> None:
+def test_added_files_are_indexed_and_bad_ones_reported(
+    small_settings: Settings, tmp_path: Path
+) -> None:
     good = tmp_path / "meti-note.txt"
     good.write_text("The METI note says the widget tariff code is ZX-42 for training purposes.")
     bad = tmp_path / "corrupt.pdf"

@@ -30,9 +30,7 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     try:
         result = check_product(request, settings=tutor.settings)
     except TutorError as exc:
-        return Answer(
-            question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker"
-        )
+        return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
     citations: list[Citation] = []
     numbers: dict[str, int] = {}

@@ -27,7 +27,10 @@ MONTHS = {
     )
     for m in names
 }  # fmt: skip
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
@@ -58,7 +61,9 @@ def parse_as_of(value: str | dt.date | None, today: dt.date | None = None) -> dt
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"'{text}' is not a date: use YYYY-MM-DD, for example 2020-06-01.") from exc
+        raise InputError(
+            f"'{text}' is not a date: use YYYY-MM-DD, for example 2020-06-01."
+        ) from exc
 
 
 def _iso(value: str) -> dt.date | None:
@@ -81,7 +86,7 @@ def _month(name: str) -> int:
 
 
 def mentioned_dates(text: str) -> list[dt.date]:
-    """Dates a sentence mentions, most precise form first; a bare month or year counts as its start."""
+    """Dates a sentence mentions, most precise first; a bare month or year counts as its start."""
     found: list[dt.date] = []
     taken: list[tuple[int, int]] = []
 

@@ -32,7 +32,8 @@ STATE_QUESTION = re.compile(r"^\s*(is|are|was|were|does|do|can|may)\b", re.IGNOR
 NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # Sentences that only point elsewhere ("see the document on ...") are navigation, not facts.
 POINTER = re.compile(
-    r"\b(see the documents? on|explained in the document|in the documents? on|has its own document)\b",
+    r"\b(see the documents? on|explained in the document|in the documents? on"
+    r"|has its own document)\b",
     re.IGNORECASE,
 )
 # A sentence that leans on the one before it reads badly when quoted alone.
@@ -174,8 +175,7 @@ def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between)."""
     start = _doc_offset(cand)
     return any(
-        c.hit.doc_id == cand.hit.doc_id
-        and 0 <= start - (_doc_offset(c) + len(c.text)) <= 3
+        c.hit.doc_id == cand.hit.doc_id and 0 <= start - (_doc_offset(c) + len(c.text)) <= 3
         for c in chosen
     )
 
@@ -235,7 +235,9 @@ def _earlier_state(
     ended = [
         c
         for c in cands
-        if c.period is Period.HISTORY and c.hit.metadata.get("valid_to") and c.similarity >= threshold
+        if c.period is Period.HISTORY
+        and c.hit.metadata.get("valid_to")
+        and c.similarity >= threshold
     ]
     return [max(ended, key=lambda c: c.score)] if ended else []
 

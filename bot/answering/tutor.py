@@ -107,7 +107,7 @@ class Tutor:
         self.index = index or SearchIndex(settings, self.embeddings)
         self.cache = SentenceCache(self.embeddings)
         self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))
-        self._checker: Any = None
+        self._chat: Any = None
 
     # -- public -------------------------------------------------------------------------
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
@@ -131,7 +131,13 @@ class Tutor:
         self, text: str, as_of: dt.date, opts: AskOptions, started: float
     ) -> Answer:
         timings: dict[str, float] = {}
-        query = build_query(text, opts.history, self.terms)
+        chat = self._chat_model()
+        standalone = text
+        if chat is not None and opts.history:
+            from bot.answering.llm import condense_question
+
+            standalone = condense_question(chat, opts.history, text)
+        query = build_query(standalone, [] if standalone != text else opts.history, self.terms)
         t0 = time.perf_counter()
         vector = self._query_vector(query)
         timings["embed"] = _ms(t0)
@@ -165,8 +171,7 @@ class Tutor:
             answer_text, mode_name = composition.text, "extractive"
             if LICENCE_WORDS.search(text):
                 notes.append(LEGAL_NOTE)
-        timings["total"] = _ms(started)
-        return Answer(
+        answer = Answer(
             question=text,
             as_of=as_of,
             answer=answer_text,
@@ -192,6 +197,22 @@ class Tutor:
                 "coverage": round(composition.coverage, 4),
             },
         )
+        if chat is not None and not answer.refused:
+            from bot.answering.llm import generate_answer
+
+            answer = generate_answer(self, text, as_of, candidates, answer, chat)
+        answer.timings_ms["total"] = _ms(started)
+        return answer
+
+    def _chat_model(self) -> Any:
+        """The configured language model, loaded once; None for extractive answers."""
+        if not self.settings.llm:
+            return None
+        if self._chat is None:
+            from bot.answering.llm import load_chat_model
+
+            self._chat = load_chat_model(self.settings.llm, self.settings)
+        return self._chat
 
     def _evidence_threshold(self, text: str, query: SearchQuery, lexical: LexicalIndex) -> float:
         """How close a sentence must be to count as evidence for this question.

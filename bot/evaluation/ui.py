@@ -66,7 +66,8 @@ def run_set(
     settings = services.settings
     path = resolve_set(uploaded, picked, Path(settings.evals_dir))
     dataset = load_sets([path])
-    run = evaluate(services.tutor, dataset, RunOptions(retriever=retriever), progress=progress)
+    tutor = getattr(services, "tutor", services)  # the app passes the Tutor itself
+    run = evaluate(tutor, dataset, RunOptions(retriever=retriever), progress=progress)
     out = out_dir or Path(tempfile.mkdtemp(prefix="bot-eval-"))
     paths = write_reports(run, out)
     chart = out / "summary.png"

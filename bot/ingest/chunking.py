@@ -66,7 +66,9 @@ class Chunk:
             end=self.end,
             chunk_text=self.text,
             # Sentence spans relative to the chunk, so answers need no sentence splitting.
-            sentences=json.dumps([[s.start - self.start, s.end - self.start] for s in self.sentences]),
+            sentences=json.dumps(
+                [[s.start - self.start, s.end - self.start] for s in self.sentences]
+            ),
         )
         return meta
 

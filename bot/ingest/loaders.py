@@ -111,7 +111,9 @@ def load_file(path: Path, *, max_bytes: int) -> SourceDocument:
     )
 
 
-def load_files(paths: list[Path], *, max_bytes: int) -> tuple[list[SourceDocument], list[SkippedFile]]:
+def load_files(
+    paths: list[Path], *, max_bytes: int
+) -> tuple[list[SourceDocument], list[SkippedFile]]:
     """Load what can be loaded; folders are walked for supported files."""
     docs: list[SourceDocument] = []
     skipped: list[SkippedFile] = []

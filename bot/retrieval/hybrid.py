@@ -139,7 +139,9 @@ class SearchIndex:
             n = min(fetch, len(snap.metadatas))
             if n:
                 res = snap.collection.query(
-                    query_embeddings=[query_vector.tolist()], n_results=n, include=["metadatas", "distances"]
+                    query_embeddings=[query_vector.tolist()],
+                    n_results=n,
+                    include=["metadatas", "distances"],
                 )
                 dense = [
                     (m["chunk_id"], 1.0 - float(d))
