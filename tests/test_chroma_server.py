@@ -139,7 +139,7 @@ def test_incremental_reingest_embeds_only_what_changed(server_settings: Settings
     assert again.up_to_date and again.embedded == 0
 
     path = server_settings.corpus_dir / "wto-ds590-request-2019.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA closing sentence for the server test.\n")
+    path.write_text(path.read_text(encoding="utf-8") + "\nA closing sentence for the test.\n")
     edited = ingest(server_settings, progress=False)
     assert not edited.up_to_date
     assert 0 < edited.embedded <= 3 < edited.chunks

@@ -196,7 +196,8 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
 field_names = st.one_of(st.sampled_from(REQUIRED_FIELDS + OPTIONAL_FIELDS), st.text(max_size=12))

@@ -56,7 +56,8 @@ NEW_DOC_QUESTION = "Which code word did the reliability drill use?"
 
 def load_bench(name: str) -> ModuleType:
     """Import a bench script by path: the tests run the same code as the benchmark."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", PROJECT_ROOT / "bench" / f"{name}.py")
+    path = PROJECT_ROOT / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being built

@@ -77,6 +77,10 @@ def load_terms(path: str) -> dict[str, str]:
     return dict(sorted(terms.items(), key=lambda kv: -len(kv[0])))
 
 
+def synonyms_for(text: str) -> list[str]:
+    return [extra for word, extra in SYNONYMS.items() if re.search(rf"\b{word}\b", text, re.I)]
+
+
 def plain_words(question: str) -> str:
     """The question without the words this module already maps to course terms ("reversed")."""
     for word in SYNONYMS:
@@ -110,10 +114,7 @@ def build_query(
     terms = terms or {}
     translated = translate_terms(question, terms)
     non_english = bool(CJK.search(question))
-    parts = [question, *translated]
-    for word, extra in SYNONYMS.items():
-        if re.search(rf"\b{word}\b", question, re.IGNORECASE):
-            parts.append(extra)
+    parts = [question, *translated, *synonyms_for(question)]
     focus = " ".join(parts)
     carried: list[str] = []
     if history and is_follow_up(question):
@@ -125,6 +126,7 @@ def build_query(
                 if term.lower() not in own and term not in carried:
                     carried.append(term)
         parts.extend(carried)
+        parts.extend(synonyms_for(" ".join(carried)))
     return SearchQuery(
         text=" ".join(parts),
         original=question,
