@@ -14,17 +14,21 @@ import select
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from bot.answering.tutor import AskOptions, Tutor
 from bot.answering.types import Answer
 from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.errors import IndexBusyError
 from bot.ingest.indexer import ingest
 from bot.retrieval import store
+from bot.retrieval.embeddings import shared_embeddings
 from bot.retrieval.hybrid import POINTER_CHECK_SECONDS
 from tests.chroma_server import chroma_executable, chroma_server
 
@@ -238,3 +242,54 @@ def test_replicas_share_the_server_and_see_a_new_generation(
         assert_citations_valid(answer)
     assert seen_by_process["generation"] == report.generation
     assert not seen_by_process["refused"] and NEW_DOC_ID in seen_by_process["docs"]
+
+
+# -- replicas that ingest -----------------------------------------------------------------------
+class _GatedEmbeddings(Embeddings):
+    """Real embeddings held at the first batch until the test opens the gate."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.entered, self.gate = inner, threading.Event(), threading.Event()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.entered.set()
+        self.gate.wait(timeout=120)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the ingest lock is a file in each replica's data folder, so a replica's ingest "
+    "on a shared Chroma server is not refused; it drops the running ingest's generation",
+)
+def test_second_replica_ingest_is_refused_while_one_runs(server_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROJECT_ROOT / "corpus" / "white-list-removal-2019.md", corpus)
+    first, second = (
+        load_settings({}, data_dir=tmp_path / name, corpus_dir=corpus, chroma_url=server_url,
+                      collection="race")
+        for name in ("replica-a", "replica-b")
+    )  # fmt: skip
+    gated = _GatedEmbeddings(shared_embeddings(first.embedding_model))
+    outcome: dict[str, object] = {}
+
+    def run_first() -> None:
+        try:
+            outcome["first"] = ingest(first, embeddings=gated, progress=False)
+        except Exception as exc:  # handed to the test thread
+            outcome["first"] = exc
+
+    worker = threading.Thread(target=run_first, daemon=True)
+    worker.start()
+    try:
+        assert gated.entered.wait(120)
+        with pytest.raises(IndexBusyError):
+            ingest(second, progress=False)
+    finally:
+        gated.gate.set()
+        worker.join(timeout=120)
+    assert not isinstance(outcome.get("first"), Exception), outcome

@@ -274,11 +274,13 @@ def compose(
     threshold: float,
     idf: Callable[[str], float],
     min_coverage: float,
+    knows: Callable[[str], bool],
+    coverage_terms: set[str],
 ) -> Composition:
     """Current state first, then history with the date it ended; every sentence cited.
 
     Refuses when no sentence is close enough to the question, or when the passages it would
-    quote leave the question's telling terms unanswered.
+    quote leave the question's telling terms (`coverage_terms`) unanswered.
     """
     cands = candidates(hits, as_of)
     score(cands, question, query_vector, cache, idf)
@@ -291,7 +293,9 @@ def compose(
     for cand in chosen:
         meta = cand.hit.metadata
         evidence |= set(tokenize(f"{meta['title']} {meta['section']} {cand.hit.text}"))
-    coverage = weighted_overlap(key_terms(question), evidence, idf)
+    # Terms the course never uses are judged by the tutor's unknown-term rule, not here.
+    known = {t for t in coverage_terms if knows(t)}
+    coverage = weighted_overlap(known, evidence, idf)
     if coverage < min_coverage:
         return Composition("", [], True, best, coverage)
     current = [c for c in chosen if c.period is Period.CURRENT]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bot.answering.dates import parse_as_of, question_as_of
-from bot.answering.extractive import SentenceCache, compose
+from bot.answering.extractive import SentenceCache, compose, key_terms
 from bot.answering.types import Answer, Citation
 from bot.config import Settings
 from bot.errors import InputError
@@ -158,6 +158,8 @@ class Tutor:
             self._evidence_threshold(text, query, lexical),
             lexical.idf,
             self.settings.min_coverage,
+            lexical.knows,
+            key_terms(" ".join([plain_words(text), *query.carried_terms, *query.translated_terms])),
         )
         timings["compose"] = _ms(t0)
         notes = [ENGLISH_NOTE] if query.non_english else []

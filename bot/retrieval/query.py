@@ -27,8 +27,8 @@ FOLLOW_UP = re.compile(
 )
 # Words a follow-up uses for "the opposite event": they point at the reversal documents.
 SYNONYMS = {
-    "reversed": "restored lifted returned reversal",
-    "reverse": "restore lift return reversal",
+    "reversed": "returned restoration reversal lifted",
+    "reverse": "return restoration reversal lift",
     "undone": "restored lifted",
     "lifted": "restored lifted",
     "ended": "ended withdrawn restored",
