@@ -156,22 +156,17 @@ def config_command() -> None:
         click.echo(f"{env:24} {default:28} {text}")
 
 
-def _register_optional_commands() -> None:
+def _register_feature_commands() -> None:
     """Commands that live beside the feature they drive (checking, evaluation, app)."""
-    for module, name in (
-        ("bot.checking.command", "check_command"),
-        ("bot.evaluation.command", "eval_command"),
-        ("bot.ui.command", "serve_command"),
-        ("bot.ui.command", "feedback_group"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ModuleNotFoundError:
-            continue
-        cli.add_command(getattr(mod, name))
+    from bot.checking.command import check_command
+    from bot.evaluation.command import eval_command
+    from bot.ui.command import feedback_group, serve_command
+
+    for command in (check_command, eval_command, serve_command, feedback_group):
+        cli.add_command(command)
 
 
-_register_optional_commands()
+_register_feature_commands()
 
 
 def main() -> None:

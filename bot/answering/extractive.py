@@ -242,7 +242,7 @@ def _earlier_state(
     return [max(ended, key=lambda c: c.score)] if ended else []
 
 
-def _citation(n: int, cand: Candidate) -> Citation:
+def citation_from(n: int, cand: Candidate) -> Citation:
     meta = cand.hit.metadata
     return Citation(
         n=n,
@@ -307,10 +307,10 @@ def compose(
     citations: list[Citation] = []
     lines = [f"As of {format_date(as_of)}:"]
     for cand in current:
-        citations.append(_citation(len(citations) + 1, cand))
+        citations.append(citation_from(len(citations) + 1, cand))
         lines.append(f"{cand.text} [{len(citations)}]")
     for cand in history:
-        citations.append(_citation(len(citations) + 1, cand))
+        citations.append(citation_from(len(citations) + 1, cand))
         until = dt.date.fromisoformat(cand.hit.metadata["valid_to"])
         lines.append(f"Earlier (until {format_date(until)}): {cand.text} [{len(citations)}]")
     return Composition("\n".join(lines), citations, False, best, coverage)

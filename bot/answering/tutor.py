@@ -17,12 +17,19 @@ from typing import Any
 import numpy as np
 
 from bot.answering.dates import parse_as_of, question_as_of
-from bot.answering.extractive import SentenceCache, compose, key_terms
+from bot.answering.extractive import (
+    SentenceCache,
+    candidates,
+    citation_from,
+    compose,
+    key_terms,
+    score,
+)
 from bot.answering.types import Answer, Citation
 from bot.config import Settings
 from bot.errors import InputError
 from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
-from bot.retrieval.hybrid import RetrieverMode, SearchIndex
+from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
 from bot.retrieval.lexical import LexicalIndex, tokenize
 from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms, plain_words
 
@@ -243,43 +250,21 @@ class Tutor:
 
         return answer_with_checker(self, text, as_of)
 
-    def quote_for(self, doc_id: str, claim: str) -> tuple[str, str, str, int, int]:
-        """The sentence of `doc_id` that best matches `claim` (for rule-step citations)."""
-        best: tuple[float, str, str, str, int, int] = (-1.0, "", "", "", 0, 0)
-        claim_tokens = set(tokenize(claim))
-        import json
-
-        for meta in self.index.snapshot().metadatas.values():
-            if meta["doc_id"] != doc_id:
-                continue
-            chunk = str(meta["chunk_text"])
-            for start, end in json.loads(meta["sentences"]):
-                sentence = chunk[start:end]
-                tokens = set(tokenize(sentence))
-                overlap = len(claim_tokens & tokens) / (len(claim_tokens) or 1)
-                if overlap > best[0]:
-                    best = (overlap, sentence, str(meta["chunk_id"]), chunk, start, end)
-        return best[1], best[2], best[3], best[4], best[5]
-
     def citation_for_doc(self, n: int, doc_id: str, claim: str) -> Citation | None:
-        meta = self.index.documents().get(doc_id)
-        if meta is None:
+        """Cite `doc_id` by its sentence closest to `claim` (the checker's rule steps cite whole
+        documents; a student should still see the exact sentence that supports the step)."""
+        snap = self.index.snapshot()
+        hits = [
+            Hit(chunk_id, meta, 0.0, rank=1)
+            for chunk_id, meta in snap.metadatas.items()
+            if meta["doc_id"] == doc_id
+        ]
+        cands = candidates(hits, dt.date.max)  # every sentence, whatever its period
+        if not cands:
             return None
-        quote, chunk_id, chunk_text, _, _ = self.quote_for(doc_id, claim)
-        return Citation(
-            n=n,
-            doc_id=doc_id,
-            title=str(meta["title"]),
-            section="",
-            source_url=str(meta["source_url"]),
-            quote=quote,
-            score=1.0,
-            chunk_id=chunk_id,
-            chunk_text=chunk_text,
-            issuer=str(meta.get("issuer", "")),
-            published=str(meta.get("published", "")),
-            published_note=str(meta.get("published_note", "")),
-        )
+        score(cands, claim, self.embeddings.encode([claim])[0], self.cache, snap.lexical.idf)
+        best = max(cands, key=lambda c: c.score)
+        return replace(citation_from(n, best), score=round(best.similarity, 4), historical=False)
 
 
 def _ms(start: float) -> float:
