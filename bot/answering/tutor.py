@@ -86,6 +86,8 @@ def clean_question(question: str, max_chars: int) -> str:
     """Strip control characters; refuse empty and over-long questions with a plain message."""
     if not isinstance(question, str):
         raise InputError("The question must be text.")
+    # Lone surrogates (valid in JSON, not in UTF-8) and control characters are dropped.
+    question = question.encode("utf-8", "ignore").decode("utf-8")
     text = "".join(ch for ch in question if ch not in CONTROL_CHARS)
     text = unicodedata.normalize("NFC", text).strip()
     if not text:

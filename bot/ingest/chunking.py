@@ -103,7 +103,12 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
             continue
         body_start = _list_marker_end(text, block)
         for sent in _segmenter().segment(text[body_start : block.end]):
-            spans.extend(_split_group_letters(text, body_start + sent.start, body_start + sent.end))
+            # pysbd's spans can overlap around stray punctuation ("Japan .... Japan."):
+            # a sentence starts where the previous one ended, at the earliest.
+            sent_start = max(body_start + sent.start, spans[-1].end if spans else body_start)
+            sent_end = body_start + sent.end
+            if sent_end > sent_start:
+                spans.extend(_split_group_letters(text, sent_start, sent_end))
     return spans
 
 

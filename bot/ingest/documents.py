@@ -115,8 +115,13 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         raise CorpusError(f"{where}: front matter is not valid YAML: {exc}") from exc
 
+    except RecursionError as exc:
+        raise CorpusError(f"{where}: front matter is nested too deeply") from exc
     if not isinstance(meta, dict):
         raise CorpusError(f"{where}: front matter must be a mapping of fields")
+    bad_keys = [repr(k) for k in meta if not isinstance(k, str)]
+    if bad_keys:
+        raise CorpusError(f"{where}: field names must be text, got {', '.join(bad_keys)}")
     return meta, raw[match.end() :]
 
 
@@ -124,6 +129,17 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     """Validate one Markdown course document."""
     meta, body = split_front_matter(raw, where=where)
     missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "")]
+    not_text = [
+        name
+        for name in (*REQUIRED_FIELDS, "language", "published_note")
+        if name in meta and isinstance(meta[name], (list, dict))
+    ]
+    if not_text:
+        raise CorpusError(f"{where}: field(s) {', '.join(not_text)} must be plain text")
+    if not isinstance(meta.get("facts") or [], list) or not all(
+        isinstance(f, (str, int)) for f in meta.get("facts") or []
+    ):
+        raise CorpusError(f"{where}: facts must be a list of fact ids such as [T16, L6]")
     if missing:
         raise CorpusError(f"{where}: missing required field(s): {', '.join(missing)}")
     unknown = sorted(set(meta) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))

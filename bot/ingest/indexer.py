@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import socket
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -153,8 +156,18 @@ def ingest(
         raise IndexBusyError(
             "Another ingest is running on this index; wait for it to finish and try again."
         ) from exc
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    client = store.open_client(settings)
     try:
-        return _ingest_locked(settings, paths, rebuild, embeddings, progress)
+        if not store.acquire_ingest_lease(client, settings, owner):
+            raise IndexBusyError(
+                "Another ingest is running on this index (from another app replica); "
+                "wait for it to finish and try again."
+            )
+        try:
+            return _ingest_locked(settings, paths, rebuild, embeddings, progress)
+        finally:
+            store.release_ingest_lease(client, settings, owner)
     finally:
         lock.release()
 

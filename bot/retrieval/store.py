@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -72,6 +73,40 @@ def set_current_generation(client: ClientAPI, settings: Settings, pointer: dict[
     _meta_collection(client, settings).upsert(
         ids=[POINTER_ID], embeddings=[[0.0]], metadatas=[pointer]
     )
+
+
+LOCK_ID = "ingest-lock"
+LOCK_TTL_SECONDS = 3600
+
+
+def acquire_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> bool:
+    """Claim the right to ingest, in the store itself, so that app replicas sharing a Chroma
+    server (each with its own data folder and file lock) never ingest at once.
+
+    A lease expires after LOCK_TTL_SECONDS, so a killed ingest does not block forever. Two
+    replicas racing both write; reading back shows who won (the last write).
+    """
+    meta = _meta_collection(client, settings)
+    now = time.time()
+    got = meta.get(ids=[LOCK_ID], include=["metadatas"])
+    if got["ids"]:
+        held = got["metadatas"][0]
+        if held.get("owner") != owner and float(held.get("expires", 0)) > now:
+            return False
+    meta.upsert(
+        ids=[LOCK_ID],
+        embeddings=[[0.0]],
+        metadatas=[{"owner": owner, "expires": now + LOCK_TTL_SECONDS}],
+    )
+    again = meta.get(ids=[LOCK_ID], include=["metadatas"])
+    return bool(again["ids"]) and again["metadatas"][0].get("owner") == owner
+
+
+def release_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> None:
+    meta = _meta_collection(client, settings)
+    got = meta.get(ids=[LOCK_ID], include=["metadatas"])
+    if got["ids"] and got["metadatas"][0].get("owner") == owner:
+        meta.delete(ids=[LOCK_ID])
 
 
 def open_generation(client: ClientAPI, settings: Settings, generation: str) -> Collection:
