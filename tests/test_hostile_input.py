@@ -186,14 +186,11 @@ def test_added_file_cannot_amplify_itself(tmp_path: Path) -> None:
     )
     try:
         doc = load_file(path, max_bytes=MAX_FILE_BYTES)
-    except CorpusError:
+    except CorpusError as exc:
+        assert str(path) in str(exc)
         return
-    size = path.stat().st_size
-    if len(doc.title) > size:
-        pytest.xfail(
-            f"bug: a {size}-byte front matter gave a {len(doc.title):,}-character title "
-            "(YAML aliases inside a list are str()-ed; 7 levels give 28 MB)"
-        )
+    # YAML aliases inside a list were str()-ed: 3 levels gave a 20 KB title, 7 levels 28 MB.
+    assert len(doc.title) <= path.stat().st_size
 
 
 # -- questions ----------------------------------------------------------------------------------
@@ -274,11 +271,8 @@ def test_hostile_as_of_dates_get_input_error(tutor: Tutor, as_of: str) -> None:
         tutor.ask("Is South Korea in Group A?", AskOptions(as_of=as_of))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="bug: a lone surrogate (valid in a JSON string) reaches the tokenizer: TypeError",
-)
-def test_lone_surrogate_question(tutor: Tutor) -> None:
+@pytest.mark.parametrize("question", ["white list \ud800", "\udfff When did the WTO case end?"])
+def test_lone_surrogate_question(tutor: Tutor, question: str) -> None:
+    """A lone surrogate is valid in a JSON string; it reached the tokenizer (TypeError)."""
     with contextlib.suppress(InputError):
-        tutor.ask("white list \ud800")
+        assert_citations_valid(tutor.ask(question))

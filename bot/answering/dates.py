@@ -59,11 +59,13 @@ def parse_as_of(value: str | dt.date | None, today: dt.date | None = None) -> dt
     if re.fullmatch(r"(19|20)\d\d", text):
         return dt.date(int(text), 12, 31)
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(
-            f"'{text}' is not a date: use YYYY-MM-DD, for example 2020-06-01."
-        ) from exc
+        message = f"'{text}' is not a date: use YYYY-MM-DD, for example 2020-06-01."
+        raise InputError(message) from exc
+    if day.year < 1949:  # FEFTA, the oldest rule in the course, is of 1949
+        raise InputError(f"{text} is before 1949, the year of the oldest rule this tutor covers.")
+    return day
 
 
 def _iso(value: str) -> dt.date | None:

@@ -156,6 +156,11 @@ def ingest(
         raise IndexBusyError(
             "Another ingest is running on this index; wait for it to finish and try again."
         ) from exc
+    if not settings.chroma_url:  # one machine: the file lock is the whole story
+        try:
+            return _ingest_locked(settings, paths, rebuild, embeddings, progress)
+        finally:
+            lock.release()
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     client = store.open_client(settings)
     try:

@@ -33,6 +33,7 @@ DENSE_FLOOR = 0.25
 # Queries with identifiers (digits: rows, articles, case numbers) trust the exact match more.
 IDENTIFIER_LEXICAL_WEIGHT = 2.0
 POINTER_CHECK_SECONDS = 2.0
+LOAD_PAGE = 5000
 
 
 @dataclass
@@ -61,6 +62,7 @@ class _Snapshot:
     collection: Any
     metadatas: dict[str, dict[str, Any]]
     lexical: LexicalIndex
+    positions: dict[tuple[str, int], str]  # (doc id, chunk index) -> chunk id
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -77,12 +79,18 @@ class SearchIndex:
 
     def _load(self) -> _Snapshot:
         pointer, collection = store.open_current(self._client, self.settings)
-        got = collection.get(include=["metadatas"])
-        metadatas = {m["chunk_id"]: dict(m) for m in got["metadatas"]}
+        metadatas: dict[str, dict[str, Any]] = {}
+        total = collection.count()
+        for offset in range(0, total, LOAD_PAGE):  # one big get() hits SQLite's variable limit
+            got = collection.get(include=["metadatas"], limit=LOAD_PAGE, offset=offset)
+            metadatas.update((m["chunk_id"], dict(m)) for m in got["metadatas"])
         ids = list(metadatas)
         texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
         log.info("loaded index generation %s (%d chunks)", pointer["generation"], len(ids))
-        return _Snapshot(pointer["generation"], collection, metadatas, LexicalIndex(ids, texts))
+        positions = {(m["doc_id"], int(m["chunk_index"])): cid for cid, m in metadatas.items()}
+        return _Snapshot(
+            pointer["generation"], collection, metadatas, LexicalIndex(ids, texts), positions
+        )
 
     def snapshot(self) -> _Snapshot:
         """The current generation; checks the pointer at most every couple of seconds."""
@@ -99,13 +107,10 @@ class SearchIndex:
         """Add the chunk that follows each of the top hits: a sentence that announces a list
         ("Japan named three conditions.") often has the list in the next chunk."""
         snap = self.snapshot()
-        by_position = {
-            (m["doc_id"], int(m["chunk_index"])): cid for cid, m in snap.metadatas.items()
-        }
         present = {h.chunk_id for h in hits}
         extra: list[Hit] = []
         for hit in hits[:top]:
-            nxt = by_position.get((hit.doc_id, int(hit.metadata["chunk_index"]) + 1))
+            nxt = snap.positions.get((hit.doc_id, int(hit.metadata["chunk_index"]) + 1))
             if nxt and nxt not in present:
                 present.add(nxt)
                 extra.append(Hit(nxt, snap.metadatas[nxt], 0.0, rank=hit.rank))

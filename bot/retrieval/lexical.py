@@ -77,5 +77,7 @@ class LexicalIndex:
         if not tokens or not self.ids:
             return []
         scores = self._bm25.get_scores(tokens)
-        top = np.argsort(-scores)[:k]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

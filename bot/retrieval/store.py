@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from functools import lru_cache
 from urllib.parse import urlparse
@@ -76,7 +78,7 @@ def set_current_generation(client: ClientAPI, settings: Settings, pointer: dict[
 
 
 LOCK_ID = "ingest-lock"
-LOCK_TTL_SECONDS = 3600
+LOCK_TTL_SECONDS = 900
 
 
 def acquire_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> bool:
@@ -91,7 +93,8 @@ def acquire_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> b
     got = meta.get(ids=[LOCK_ID], include=["metadatas"])
     if got["ids"]:
         held = got["metadatas"][0]
-        if held.get("owner") != owner and float(held.get("expires", 0)) > now:
+        alive = float(held.get("expires", 0)) > now and not _dead_local_owner(str(held["owner"]))
+        if held.get("owner") != owner and alive:
             return False
     meta.upsert(
         ids=[LOCK_ID],
@@ -100,6 +103,21 @@ def acquire_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> b
     )
     again = meta.get(ids=[LOCK_ID], include=["metadatas"])
     return bool(again["ids"]) and again["metadatas"][0].get("owner") == owner
+
+
+def _dead_local_owner(owner: str) -> bool:
+    """A lease left by a killed process on this very machine can be taken over at once."""
+    host, _, rest = owner.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def release_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> None:

@@ -15,6 +15,8 @@ from bot.ui import handlers, render
 from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
 
+STATE_TTL_SECONDS = 2 * 3600
+
 log = logging.getLogger(__name__)
 
 TITLE = "Export-control tutor"
@@ -29,8 +31,9 @@ CHAT_TAB, SOURCES_TAB = "chat", "sources"
 def build_ui(services: Services) -> gr.Blocks:
     """Build the app (Chat and Sources tabs, plus optional tabs) without launching it."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        turns = gr.State([])
-        pending = gr.State(None)
+        # Conversations expire after two idle hours, so a long-running app does not grow.
+        turns = gr.State([], time_to_live=STATE_TTL_SECONDS)
+        pending = gr.State(None, time_to_live=STATE_TTL_SECONDS)
         gr.Markdown(INTRO)
         with gr.Tabs(selected=CHAT_TAB) as tabs:
             with gr.Tab("Chat", id=CHAT_TAB):

@@ -67,6 +67,9 @@ def create_app(settings: Settings) -> gr.Blocks:
     return build_ui(Tutor(settings))
 
 
+SESSION_CAPACITY = 500
+
+
 def launch(
     demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False
 ) -> None:
@@ -80,6 +83,8 @@ def launch(
         auth_message="Please log in to use the tutor." if auth else None,
         show_error=False,
         max_file_size=settings.max_file_bytes,
+        # Each session keeps its conversation; bound how many are kept (memory stays flat).
+        state_session_capacity=SESSION_CAPACITY,
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
         ssr_mode=False,
