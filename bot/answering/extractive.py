@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,15 +79,22 @@ class SentenceCache:
         self.embeddings = embeddings
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the app answers several questions at once
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if not texts:
+            return np.zeros((0, 1))
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            for text, vector in zip(missing, self.embeddings.encode(missing), strict=True):
-                self._vectors[text] = vector
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
-        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1))
+            encoded = dict(zip(missing, self.embeddings.encode(missing), strict=True))
+            found.update(encoded)
+            with self._lock:
+                self._vectors.update(encoded)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
 
 def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:

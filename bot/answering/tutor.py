@@ -35,14 +35,6 @@ from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms, plain
 
 log = logging.getLogger(__name__)
 
-TOPICS = (
-    "Which three items did Japan move to individual licences on 4 July 2019?",
-    "When was South Korea removed from Japan's white list (Group A)?",
-    "Is South Korea in Group A?",
-    "What happened to the WTO case DS590?",
-    "Which row of Appended Table 1 covers resist?",
-    "Do I need a licence to ship 50% hydrogen fluoride to South Korea?",
-)
 REFUSAL = (
     "I can't answer that from the course material, so I won't guess. This tutor covers Japan's "
     "export controls and the 2019–2023 Japan–South Korea case: the three items (fluorinated "
