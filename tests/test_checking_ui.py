@@ -18,19 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot.checking.ui import FIELDS, check, field_updates, for_browser
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 CARD = re.compile(r'<div class="card( historical)?" id="src-0-\d+"')
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 EUV = "EUV photoresist for a fab in Pyeongtaek"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "check-screenshot.png"
 
 

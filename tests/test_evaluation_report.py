@@ -11,16 +11,8 @@ import pytest
 from bot.evaluation.dataset import load_sets
 from bot.evaluation.report import write_reports
 from bot.evaluation.runner import RunOptions, evaluate
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ITEMS = [
     {
         "id": "white-list-date",
