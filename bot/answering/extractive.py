@@ -250,27 +250,33 @@ def _earlier_state(
     return [max(ended, key=lambda c: c.score)] if ended else []
 
 
-def citation_from(n: int, cand: Candidate) -> Citation:
-    meta = cand.hit.metadata
+def cite_span(n: int, hit: Hit, start: int, end: int, score: float, historical: bool) -> Citation:
+    """The citation of hit.text[start:end]: one place that turns a passage into a source card,
+    for extractive and language-model answers alike."""
+    meta = hit.metadata
     return Citation(
         n=n,
-        doc_id=cand.hit.doc_id,
+        doc_id=hit.doc_id,
         title=str(meta["title"]),
         section=str(meta.get("section", "")),
         source_url=str(meta["source_url"]),
-        quote=cand.text,
-        score=round(cand.score, 4),
-        chunk_id=cand.hit.chunk_id,
-        chunk_text=cand.hit.text,
+        quote=hit.text[start:end],
+        score=round(score, 4),
+        chunk_id=hit.chunk_id,
+        chunk_text=hit.text,
         issuer=str(meta.get("issuer", "")),
         published=str(meta.get("published", "")),
         published_note=str(meta.get("published_note", "")),
         valid_from=str(meta.get("valid_from", "")),
         valid_to=str(meta.get("valid_to", "")),
-        doc_start=int(meta["start"]) + cand.start,
-        doc_end=int(meta["start"]) + cand.end,
-        historical=cand.period is Period.HISTORY,
+        doc_start=int(meta.get("start", 0)) + start,
+        doc_end=int(meta.get("start", 0)) + end,
+        historical=historical,
     )
+
+
+def citation_from(n: int, cand: Candidate) -> Citation:
+    return cite_span(n, cand.hit, cand.start, cand.end, cand.score, cand.period is Period.HISTORY)
 
 
 def compose(

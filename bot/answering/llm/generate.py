@@ -20,6 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from bot.answering.dates import Period, format_date, period_of
+from bot.answering.extractive import cite_span
 from bot.answering.llm.claims import normalise_dates
 from bot.answering.llm.prompts import Passage, build_condense_messages, build_messages
 from bot.answering.llm.verify import CheckedSentence, Verdict, Verification, verify_reply
@@ -183,25 +184,7 @@ def removal_notes(verification: Verification) -> list[str]:
 
 
 def _citation(n: int, passage: Passage, start: int, end: int, score: float) -> Citation:
-    meta = passage.hit.metadata
-    return Citation(
-        n=n,
-        doc_id=passage.hit.doc_id,
-        title=str(meta["title"]),
-        section=str(meta.get("section", "")),
-        source_url=str(meta["source_url"]),
-        quote=passage.hit.text[start:end],
-        score=round(score, 4),
-        chunk_id=passage.hit.chunk_id,
-        chunk_text=passage.hit.text,
-        issuer=str(meta.get("issuer", "")),
-        published=str(meta.get("published", "")),
-        valid_from=str(meta.get("valid_from", "")),
-        valid_to=str(meta.get("valid_to", "")),
-        doc_start=int(meta.get("start", 0)) + start,
-        doc_end=int(meta.get("start", 0)) + end,
-        historical=passage.history_until is not None,
-    )
+    return cite_span(n, passage.hit, start, end, score, passage.history_until is not None)
 
 
 def _with_markers(sentence: CheckedSentence, numbers: list[int]) -> str:
