@@ -7,6 +7,9 @@ goes through the real embedding model, the real Chroma store and the real course
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,48 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     path = OUTPUT_DIR / request.node.name.replace("/", "_").replace("[", "_").replace("]", "")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def free_port() -> int:
+    """A port nobody listens on right now, on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_settings(index_settings: Settings) -> Settings:
+    """The session index, served on a free loopback port without login."""
+    return replace(index_settings, host="127.0.0.1", port=free_port(), auth_file="")
+
+
+@pytest.fixture(scope="session")
+def app_url(tutor, app_settings: Settings) -> Iterator[str]:
+    """One real Gradio server for the API and browser tests, in this process."""
+    from bot.ui import build_ui
+    from bot.ui.server import launch
+
+    demo = build_ui(tutor)
+    launch(demo, app_settings, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{app_settings.port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium through Playwright; skipped, with the fix, when absent."""
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install it with `apt-get install -y chromium`")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -7,40 +7,11 @@ the page the way a student would (ask, read the cards, open a source, rate the a
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS
-
 WHITE_LIST = "When was South Korea removed from the white list?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def app_settings(index_settings):
-    return replace(index_settings, host="127.0.0.1", port=free_port(), auth_file="")
-
-
-@pytest.fixture(scope="module")
-def app_url(tutor, app_settings) -> Iterator[str]:
-    from bot.ui import build_ui
-    from bot.ui.server import launch
-
-    demo = build_ui(tutor)
-    launch(demo, app_settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{app_settings.port}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture
@@ -103,21 +74,6 @@ def test_api_document(client) -> None:
 
 
 # -- the page in Chromium --------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install it with `apt-get install -y chromium`")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def page(browser, app_url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 1100})

@@ -1,24 +1,20 @@
 """The "Check my product" tab: its handler with the real Tutor, its API, and the page in Chromium.
 
 The handler is a plain function, so most tests call it directly with the real Tutor (real index
-of the real corpus, which supplies the quotes on the source cards); one module-scoped server
-serves the API test and the browser test.
+of the real corpus, which supplies the quotes on the source cards); the session's shared server
+(conftest.py) serves the API test and the browser test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
-from collections.abc import Iterator
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 import pytest
 
 from bot.checking.ui import FIELDS, check, field_updates, for_browser
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 CARD = re.compile(r'<div class="card( historical)?" id="src-0-\d+"')
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -196,26 +192,6 @@ def test_app_has_the_check_tab_and_api(tutor) -> None:
 
 
 # -- the real app on a real port -------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def app_url(tutor, index_settings) -> Iterator[str]:
-    from bot.ui import build_ui
-    from bot.ui.server import launch
-
-    settings = replace(index_settings, host="127.0.0.1", port=free_port(), auth_file="")
-    demo = build_ui(tutor)
-    launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{settings.port}/"
-    finally:
-        demo.close()
-
-
 def test_api_check(app_url: str) -> None:
     from gradio_client import Client
 
@@ -228,21 +204,6 @@ def test_api_check(app_url: str) -> None:
     _, data = client.predict("fluorinated polyimide", "KR", "", "", "140", "", "", "",
                              api_name="/check")
     assert "impossible" in data["error"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install it with `apt-get install -y chromium`")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.mark.browser
