@@ -1,0 +1,510 @@
+"""Turn the rule files' YAML into `Rules`, refusing anything a reviewer could not trust.
+
+Checks that need more than one field live here: citations must name a document in
+meta.documents, conditions may only test the item's own parameters, a country may be in one
+group on any day, and two measures may not claim the same case at the same priority. A verdict
+built from rules that passed these checks cannot silently depend on a typo.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.checking.rules import (
+    CONTEXT_FIELDS,
+    FORMS,
+    OUTCOMES,
+    CatchAll,
+    CheckInputError,
+    Clause,
+    Condition,
+    Constraint,
+    ControlEntry,
+    Country,
+    Extractor,
+    Group,
+    GroupLicences,
+    Item,
+    LicenceType,
+    Measure,
+    Membership,
+    Meta,
+    Note,
+    Parameter,
+    Rules,
+    Technology,
+    compile_terms,
+    normalise_name,
+)
+from bot.checking.rules_yaml import YamlNode, read_sections
+
+_FACT_ID = re.compile(r"^(?:[TLRKFC]\d+|contradiction \d+)$")
+_DOC_ID = re.compile(r"^[a-z0-9-]+$")
+_CODE = re.compile(r"^[A-Z]{2}$")
+_GROUP_CODE = re.compile(r"^[A-Z]$")
+_NAME_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def build_rules(directory: str, paths: Sequence[Path]) -> Rules:
+    """Read and validate the rule files in `paths` (all of `directory`'s *.yaml)."""
+    return _Builder(directory, read_sections(directory, paths)).build()
+
+
+class _Builder:
+    """Turns validated YAML sections into `Rules`, checking cross-references."""
+
+    def __init__(self, directory: str, sections: dict[str, YamlNode]) -> None:
+        self.directory = directory
+        self.sections = sections
+        self.documents: set[str] = set()
+        self.parameters: dict[str, Parameter] = {}
+
+    def build(self) -> Rules:
+        s = self.sections
+        meta = self._meta(s["meta"])
+        self.parameters = self._parameters(s["parameters"])
+        items = self._items(s["items"])
+        countries = self._countries(s["countries"])
+        groups, memberships = self._groups(s["groups"], s["memberships"], countries)
+        lookup = self._country_lookup(countries)
+        text_lookup, text_terms = self._text_lookup(countries, s["places"])
+        licence_types = self._licence_types(s["licence_types"])
+        catch = s["catch_all"].mapping(
+            ["citation", "listed", "group_a", "applies_if", "unknown_destination", "questions"]
+        )
+        citation = self._citation(catch["citation"])
+        return Rules(
+            source=self.directory,
+            meta=meta,
+            parameters=self.parameters,
+            technology=self._technology(s["technology"]),
+            items=items,
+            countries=countries,
+            country_lookup=lookup,
+            country_text_pattern=compile_terms(text_terms),
+            country_text_lookup=text_lookup,
+            groups=groups,
+            memberships=memberships,
+            licence_types=licence_types,
+            group_licences=self._group_licences(s["group_licences"], groups, licence_types),
+            other_licences=self._note(s["other_licences"], ()),
+            measures=self._measures(s["measures"], countries, items, licence_types),
+            catch_all=CatchAll(
+                listed=self._note(catch["listed"], CONTEXT_FIELDS, citation),
+                group_a=self._note(catch["group_a"], CONTEXT_FIELDS, citation),
+                applies_if=self._note(catch["applies_if"], CONTEXT_FIELDS, citation),
+                unknown_destination=self._note(
+                    catch["unknown_destination"], CONTEXT_FIELDS, citation
+                ),
+                questions=catch["questions"].texts(),
+            ),
+        )
+
+    # -- shared pieces -------------------------------------------------------------------------
+
+    def _citation(self, node: YamlNode) -> str:
+        doc = node.text()
+        if doc not in self.documents:
+            node.fail(f"cites '{doc}', which is not in meta.documents")
+        return doc
+
+    def _facts(self, node: YamlNode) -> tuple[str, ...]:
+        facts = []
+        for fact_node in node.list():
+            fact = str(fact_node.value)
+            if not _FACT_ID.match(fact):
+                fact_node.fail(f"'{fact}' is not a fact-sheet id such as T7, L13 or R2")
+            facts.append(fact)
+        if not facts:
+            node.fail("must name at least one fact-sheet id")
+        return tuple(facts)
+
+    def _note(self, node: YamlNode, fields: Iterable[str], citation: str | None = None) -> Note:
+        """A {text, citation, facts} mapping; `citation` given means it is shared."""
+        keys = ["text", "facts"] + ([] if citation else ["citation"])
+        return self._note_fields(node.mapping(keys), fields, citation)
+
+    def _note_fields(
+        self, m: Mapping[str, YamlNode], fields: Iterable[str], citation: str | None = None
+    ) -> Note:
+        return Note(
+            text=m["text"].template(fields),
+            citation=citation or self._citation(m["citation"]),
+            facts=self._facts(m["facts"]),
+        )
+
+    def _dates(self, m: dict[str, YamlNode], node: YamlNode) -> tuple[date | None, date | None]:
+        start = m["from"].day() if "from" in m else None
+        end = m["to"].day() if "to" in m else None
+        if start and end and end < start:
+            node.fail(f"'to' ({end}) is before 'from' ({start})")
+        return start, end
+
+    # -- sections ------------------------------------------------------------------------------
+
+    def _meta(self, node: YamlNode) -> Meta:
+        m = node.mapping([
+            "covered_from", "groups_named_from", "disclaimer", "documents", "questions",
+            "unknown_item", "classification", "ambiguous_item", "list_control", "groups_renamed",
+        ])
+        for doc_node in m["documents"].list():
+            self.documents.add(doc_node.new_name(
+                _DOC_ID, self.documents, "is not a new document id of the form [a-z0-9-]+"
+            ))
+        questions = m["questions"].mapping(["item", "destination"])
+        return Meta(
+            covered_from=m["covered_from"].day(),
+            groups_named_from=m["groups_named_from"].day(),
+            disclaimer=m["disclaimer"].text(),
+            documents=tuple(self.documents),
+            item_question=questions["item"].text(),
+            destination_question=questions["destination"].text(),
+            unknown_item=self._note(m["unknown_item"], ()),
+            classification=self._note(m["classification"], ()),
+            ambiguous_item=self._note(m["ambiguous_item"], {"matches"}),
+            list_control=self._note(m["list_control"], CONTEXT_FIELDS),
+            groups_renamed=self._note(m["groups_renamed"], CONTEXT_FIELDS),
+        )
+
+    def _parameters(self, node: YamlNode) -> dict[str, Parameter]:
+        out: dict[str, Parameter] = {}
+        for p in node.list():
+            m = p.mapping(
+                ["name", "kind", "label", "question"],
+                ["unit", "minimum", "maximum", "exclusive_minimum", "choices"],
+            )
+            name = m["name"].new_name(_NAME_ID, out, "must be a new lowercase name")
+            kind = m["kind"].text()
+            if kind not in ("number", "choice"):
+                m["kind"].fail("must be 'number' or 'choice'")
+            choices = m["choices"].texts() if "choices" in m else ()
+            if (kind == "choice") != bool(choices):
+                p.fail("a choice parameter needs 'choices'; a number parameter must not have them")
+            out[name] = Parameter(
+                name=name,
+                kind=kind,
+                label=m["label"].text(),
+                question=m["question"].text(),
+                unit=m["unit"].text() if "unit" in m else "",
+                minimum=m["minimum"].number() if "minimum" in m else None,
+                maximum=m["maximum"].number() if "maximum" in m else None,
+                exclusive_minimum=m["exclusive_minimum"].flag() if "exclusive_minimum" in m
+                else False,
+                choices=choices,
+            )
+        return out
+
+    def _technology(self, node: YamlNode) -> Technology:
+        m = node.mapping(["keywords", "text", "citation", "facts"])
+        keywords = m["keywords"].texts()
+        note = self._note_fields(m, {"item"})
+        return Technology(keywords=keywords, note=note, pattern=compile_terms(keywords))
+
+    def _conditions(self, node: YamlNode, item_params: tuple[str, ...]) -> tuple[Condition, ...]:
+        out = []
+        for name, spec in node.mapping(optional=None).items():
+            if name not in item_params:
+                spec.fail(f"'{name}' is not one of this item's parameters {list(item_params)}")
+            parameter = self.parameters[name]
+            s = spec.mapping(optional=["in", "gt", "ge", "lt", "le", "absent", "if_known"])
+            bounds = {k: s[k].number() for k in ("gt", "ge", "lt", "le") if k in s}
+            choices = s["in"].texts() if "in" in s else ()
+            absent = s["absent"].flag() if "absent" in s else False
+            if absent and (bounds or choices):
+                spec.fail("'absent' cannot be combined with other tests")
+            if not (absent or bounds or choices):
+                spec.fail("needs a test: in, gt, ge, lt, le or absent")
+            if choices and parameter.kind != "choice" or bounds and parameter.kind != "number":
+                spec.fail(f"test does not fit the {parameter.kind} parameter '{name}'")
+            for choice in choices:
+                if choice not in parameter.choices:
+                    s["in"].fail(f"'{choice}' is not a choice of {name} {list(parameter.choices)}")
+            out.append(Condition(
+                parameter=name, choices=choices, absent=absent,
+                if_known=s["if_known"].flag() if "if_known" in s else False, **bounds,
+            ))
+        return tuple(out)
+
+    def _extractor(self, node: YamlNode, item_params: tuple[str, ...]) -> Extractor:
+        m = node.mapping(
+            ["parameter", "patterns"],
+            ["value", "capture", "priority", "skip_context", "case_sensitive"],
+        )
+        name = m["parameter"].text()
+        if name not in item_params:
+            m["parameter"].fail(f"'{name}' is not one of this item's parameters")
+        capture = m["capture"].flag() if "capture" in m else False
+        if capture == ("value" in m):
+            node.fail("give exactly one of 'value' or 'capture: true'")
+        value = None
+        if "value" in m:
+            try:
+                value = self.parameters[name].parse(m["value"].value)
+            except CheckInputError as exc:
+                m["value"].fail(str(exc))
+        # ASCII mode: \b then separates "EUV" from "レジスト" in "EUVレジスト".
+        sensitive = m["case_sensitive"].flag() if "case_sensitive" in m else False
+        flags = re.ASCII if sensitive else re.ASCII | re.IGNORECASE
+        patterns = []
+        for p in m["patterns"].list():
+            try:
+                pattern = re.compile(p.text(), flags)
+            except re.error as exc:
+                p.fail(f"bad regular expression: {exc}")
+            if capture and pattern.groups < 1:
+                p.fail("a capture pattern needs a group (...) around the number")
+            patterns.append(pattern)
+        return Extractor(
+            parameter=name, patterns=tuple(patterns), value=value,
+            priority=m["priority"].integer() if "priority" in m else 0,
+            skip_context=m["skip_context"].texts() if "skip_context" in m else (),
+        )
+
+    def _items(self, node: YamlNode) -> dict[str, Item]:
+        out: dict[str, Item] = {}
+        alias_owner: dict[str, str] = {}
+        for item_node in node.list():
+            m = item_node.mapping([
+                "id", "name", "aliases", "parameters", "goods_entry", "technology_entry",
+                "entry", "clauses", "not_listed", "extract",
+            ], ["constraints"])
+            item_id = m["id"].new_name(_NAME_ID, out, "must be a new lowercase id")
+            params = m["parameters"].known_texts(self.parameters, "unknown parameter '{}'")
+            aliases = m["aliases"].texts()
+            for i, alias in enumerate(aliases):
+                owner = alias_owner.setdefault(normalise_name(alias), item_id)
+                if owner != item_id:
+                    m["aliases"].child(i, alias).fail(f"alias '{alias}' is also used by {owner}")
+            clauses = self._clauses(m["clauses"], params)
+            not_listed = m["not_listed"].mapping(["text", "citation", "facts"], ["notes"])
+            notes = not_listed["notes"].list() if "notes" in not_listed else []
+            out[item_id] = Item(
+                id=item_id,
+                name=m["name"].text(),
+                aliases=aliases,
+                parameters=params,
+                goods_entry=self._entry(m["goods_entry"]),
+                technology_entry=self._entry(m["technology_entry"]),
+                entry=self._note(m["entry"], params),
+                clauses=clauses,
+                constraints=tuple(
+                    self._constraint(c, params)
+                    for c in (m["constraints"].list() if "constraints" in m else [])
+                ),
+                not_listed=self._note_fields(not_listed, params),
+                not_listed_notes=tuple(self._note(n, params) for n in notes),
+                extractors=tuple(self._extractor(e, params) for e in m["extract"].list()),
+                alias_pattern=compile_terms(aliases),
+            )
+        if not out:
+            node.fail("needs at least one item")
+        return out
+
+    def _clauses(self, node: YamlNode, params: tuple[str, ...]) -> tuple[Clause, ...]:
+        clauses = []
+        ids: set[str] = set()
+        for c in node.list():
+            m = c.mapping(["id", "when", "text", "citation", "facts"], ["outcome", "questions"])
+            clause_id = m["id"].text()
+            if clause_id in ids:
+                m["id"].fail(f"duplicate clause id '{clause_id}'")
+            ids.add(clause_id)
+            outcome = m["outcome"].text() if "outcome" in m else "listed"
+            if outcome not in OUTCOMES:
+                m["outcome"].fail(f"must be one of {', '.join(OUTCOMES)}")
+            clauses.append(Clause(
+                id=clause_id,
+                conditions=self._conditions(m["when"], params),
+                outcome=outcome,
+                note=self._note_fields(m, params),
+                questions=m["questions"].texts() if "questions" in m else (),
+            ))
+        if not any(c.outcome == "listed" for c in clauses):
+            node.fail("needs at least one clause with outcome 'listed'")
+        return tuple(clauses)
+
+    def _constraint(self, node: YamlNode, params: tuple[str, ...]) -> Constraint:
+        m = node.mapping(["when", "require", "message"])
+        return Constraint(
+            when=self._conditions(m["when"], params),
+            require=self._conditions(m["require"], params),
+            message=m["message"].template(params),
+        )
+
+    def _entry(self, node: YamlNode) -> ControlEntry:
+        m = node.mapping(["row", "ordinance", "international"])
+        return ControlEntry(m["row"].text(), m["ordinance"].text(), m["international"].text())
+
+    def _countries(self, node: YamlNode) -> dict[str, Country]:
+        out: dict[str, Country] = {}
+        for c in node.list():
+            m = c.mapping(["code", "alpha3", "name"], ["aliases"])
+            code = m["code"].value
+            if not isinstance(code, str) or not _CODE.match(code) or code in out:
+                m["code"].fail(f"{code!r} must be a new ISO 3166 alpha-2 code in quotes")
+            out[code] = Country(
+                code=code,
+                alpha3=m["alpha3"].text(),
+                name=m["name"].text(),
+                aliases=m["aliases"].texts() if "aliases" in m else (),
+            )
+        return out
+
+    def _country_code(self, node: YamlNode, countries: Mapping[str, Country]) -> str:
+        code = node.value
+        if not isinstance(code, str) or code not in countries:
+            node.fail(f"{code!r} is not a country code in countries (quote codes such as \"NO\")")
+        return code
+
+    def _country_lookup(self, countries: Mapping[str, Country]) -> dict[str, str]:
+        lookup: dict[str, str] = {}
+        node = self.sections["countries"]
+        for i, country in enumerate(countries.values()):
+            for name in (country.code, country.alpha3, country.name, *country.aliases):
+                key = normalise_name(name)
+                if lookup.setdefault(key, country.code) != country.code:
+                    node.child(i, name).fail(
+                        f"name '{name}' is also used by {lookup[key]}"
+                    )
+        return lookup
+
+    def _text_lookup(
+        self, countries: Mapping[str, Country], places: YamlNode
+    ) -> tuple[dict[str, str], list[str]]:
+        """Names findable in free text (names, aliases, places; never bare ISO codes)."""
+        lookup: dict[str, str] = {}
+        terms: list[str] = []
+        for country in countries.values():
+            for name in (country.name, *country.aliases):
+                lookup[normalise_name(name)] = country.code
+                terms.append(name)
+        for place, code_node in places.mapping(optional=None).items():
+            code = self._country_code(code_node, countries)
+            if lookup.setdefault(normalise_name(place), code) != code:
+                code_node.fail(f"'{place}' is already a name of {lookup[normalise_name(place)]}")
+            terms.append(place)
+        return lookup, terms
+
+    def _groups(
+        self, node: YamlNode, dated: YamlNode, countries: Mapping[str, Country]
+    ) -> tuple[dict[str, Group], tuple[Membership, ...]]:
+        groups: dict[str, Group] = {}
+        spans: list[tuple[Membership, YamlNode]] = []
+        for g in node.list():
+            m = g.mapping(
+                ["code", "name", "citation", "facts", "confidence", "text", "members"],
+                ["former_name", "default"],
+            )
+            code = m["code"].new_name(_GROUP_CODE, groups, "must be a new one-letter group code")
+            note = self._note_fields(m, {"country"})
+            groups[code] = Group(
+                code=code, name=m["name"].text(),
+                former_name=m["former_name"].text() if "former_name" in m else "",
+                default=m["default"].flag() if "default" in m else False,
+                confidence=m["confidence"].text(), note=note,
+            )
+            for member in m["members"].list():
+                country = self._country_code(member, countries)
+                spans.append((Membership(country, code, None, None, note), member))
+        if sum(g.default for g in groups.values()) != 1:
+            node.fail("exactly one group must have 'default: true'")
+        for d in dated.list():
+            m = d.mapping(["country", "group", "text", "citation", "facts"], ["from", "to"])
+            group = m["group"].text()
+            if group not in groups:
+                m["group"].fail(f"unknown group '{group}'")
+            start, end = self._dates(m, d)
+            note = self._note_fields(m, {"country"})
+            spans.append((Membership(self._country_code(m["country"], countries), group,
+                                     start, end, note), d))
+        _check_overlaps(spans)
+        return groups, tuple(span for span, _ in spans)
+
+    def _licence_types(self, node: YamlNode) -> dict[str, LicenceType]:
+        out: dict[str, LicenceType] = {}
+        for t in node.list():
+            m = t.mapping(["id", "name", "description", "citation", "facts"])
+            type_id = m["id"].new_name(_NAME_ID, out, "must be a new lowercase id")
+            out[type_id] = LicenceType(
+                id=type_id, name=m["name"].text(), description=m["description"].text(),
+                note=Note(m["description"].text(), self._citation(m["citation"]),
+                          self._facts(m["facts"])),
+            )
+        return out
+
+    def _type_list(
+        self, node: YamlNode, licence_types: Mapping[str, LicenceType]
+    ) -> tuple[str, ...]:
+        return node.known_texts(licence_types, "unknown licence type '{}'")
+
+    def _group_licences(
+        self, node: YamlNode, groups: Mapping[str, Group], licence_types: Mapping[str, LicenceType]
+    ) -> dict[str, GroupLicences]:
+        out: dict[str, GroupLicences] = {}
+        for g in node.list():
+            m = g.mapping(["group", "licence_types", "text", "citation", "facts"])
+            group = m["group"].text()
+            if group not in groups or group in out:
+                m["group"].fail(f"'{group}' is not a group, or is given twice")
+            out[group] = GroupLicences(
+                group=group,
+                licence_types=self._type_list(m["licence_types"], licence_types),
+                note=self._note_fields(m, CONTEXT_FIELDS),
+            )
+        for group in groups:
+            if group not in out:
+                node.fail(f"group '{group}' has no entry")
+        return out
+
+    def _measures(
+        self, node: YamlNode, countries: Mapping[str, Country], items: Mapping[str, Item],
+        licence_types: Mapping[str, LicenceType],
+    ) -> tuple[Measure, ...]:
+        measures: list[tuple[Measure, YamlNode]] = []
+        for mn in node.list():
+            m = mn.mapping(
+                ["id", "countries", "items", "forms", "text", "citation", "facts"],
+                ["from", "to", "priority", "licence_types"],
+            )
+            measure_items = m["items"].known_texts(items, "unknown item '{}'")
+            forms = m["forms"].known_texts(FORMS, f"form must be one of {', '.join(FORMS)}")
+            start, end = self._dates(m, mn)
+            measures.append((Measure(
+                id=m["id"].text(),
+                countries=tuple(self._country_code(c, countries) for c in m["countries"].list()),
+                items=measure_items,
+                forms=forms,
+                start=start,
+                end=end,
+                priority=m["priority"].integer() if "priority" in m else 0,
+                licence_types=self._type_list(m["licence_types"], licence_types)
+                if "licence_types" in m else None,
+                note=self._note_fields(m, CONTEXT_FIELDS),
+            ), mn))
+        for i, (a, _) in enumerate(measures):
+            for b, b_node in measures[i + 1:]:
+                if (a.licence_types is not None and b.licence_types is not None
+                        and a.priority == b.priority and set(a.countries) & set(b.countries)
+                        and set(a.items) & set(b.items) and set(a.forms) & set(b.forms)
+                        and _overlap(a.start, a.end, b.start, b.end)):
+                    b_node.fail(f"overlaps measure '{a.id}' with the same priority; "
+                                "give one a higher priority")
+        return tuple(m for m, _ in measures)
+
+
+def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None) -> bool:
+    return (a0 is None or b1 is None or a0 <= b1) and (b0 is None or a1 is None or b0 <= a1)
+
+
+def _check_overlaps(spans: list[tuple[Membership, YamlNode]]) -> None:
+    """A country may be in only one group on any day."""
+    by_country: dict[str, list[tuple[Membership, YamlNode]]] = {}
+    for span, node in spans:
+        for other, _ in by_country.get(span.country, []):
+            if _overlap(span.start, span.end, other.start, other.end):
+                node.fail(f"{span.country} is in group {span.group} and group {other.group} "
+                          "on the same day")
+        by_country.setdefault(span.country, []).append((span, node))
