@@ -141,6 +141,13 @@ class Settings:
         default=4,
         metadata=_help("Requests the app answers at once (Gradio queue).", "BOT_CONCURRENCY"),
     )
+    max_turns: int = field(
+        default=30,
+        metadata=_help(
+            "Exchanges one chat session keeps; older ones are dropped (bounds memory).",
+            "BOT_MAX_TURNS",
+        ),
+    )
     auth_file: str = field(
         default="",
         metadata=_help(

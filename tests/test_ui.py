@@ -249,6 +249,27 @@ def test_history_holds_only_answered_questions() -> None:
     assert options.history == [WHITE_LIST]  # neither the refusal nor the empty question
 
 
+def test_a_long_conversation_keeps_only_its_last_turns(tutor) -> None:
+    """Memory per session is bounded: old turns go, numbering and rating stay consistent."""
+    from dataclasses import replace
+
+    keep = 3
+    services = FakeServices(replace(tutor.settings, max_turns=keep))
+    services.ask = tutor.ask  # the real answers, with their real retrieval diagnostics
+    update = handlers.new_conversation()
+    questions = [WHITE_LIST, "", "When was that reversed?", "a recipe for bibimbap", WHITE_LIST]
+    for question in questions:
+        update = handlers.ask(services, question, "", update.turns)
+    assert [t.number for t in update.turns] == list(range(len(questions) - keep + 1, 6))
+    assert update.data["retrieved"]  # the JSON output keeps the diagnostics ...
+    assert all(t.answer is None or not t.answer.retrieved for t in update.turns)  # ... not state
+    assert "Exchanges 1–2 of this conversation are no longer kept" in update.html
+    assert 'id="turn-5"' in update.html and 'id="turn-1"' not in update.html
+    assert handlers.choose_rating(update.turns, 5, "up").turn == 5
+    with pytest.raises(InputError):
+        handlers.choose_rating(update.turns, 1, "up")  # dropped: it can no longer be rated
+
+
 # -- other languages -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "question",

@@ -20,7 +20,7 @@ from bot.errors import InputError, TutorError
 from bot.ingest.loaders import load_file
 from bot.ui import render
 from bot.ui.feedback import append_feedback, feedback_record
-from bot.ui.state import Turn, history_of
+from bot.ui.state import Turn, add_turn, find_turn, history_of
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +79,29 @@ def ask(
         answer = services.ask(question, AskOptions(as_of=as_of or None, history=history))
     except InputError as exc:
         # Keep what was typed, so an over-long question or a bad date can be fixed in place.
-        return _not_answered(turns, question, as_of_text, str(exc), "notice")
+        return _not_answered(services, turns, question, as_of_text, str(exc), "notice")
     except TutorError as exc:
         log.warning("question not answered: %s", exc)
-        return _not_answered(turns, question, as_of_text, str(exc), "error")
+        return _not_answered(services, turns, question, as_of_text, str(exc), "error")
     except Exception:
         log.exception("answering %r failed", question[:200])
-        return _not_answered(turns, question, as_of_text, FRIENDLY_ERROR, "error")
-    turns.append(Turn(answer.question, as_of_text or "", answer=answer, history=history))
-    return ChatUpdate(turns, render.render_transcript(turns), answer.to_dict(), "")
+        return _not_answered(services, turns, question, as_of_text, FRIENDLY_ERROR, "error")
+    data = answer.to_dict()
+    turn = Turn(answer.question, as_of_text or "", answer=answer, history=history)
+    turns = add_turn(turns, turn, services.settings.max_turns)
+    return ChatUpdate(turns, render.render_transcript(turns), data, "")
 
 
 def _not_answered(
-    turns: list[Turn], question: str, as_of_text: str | None, message: str, kind: str
+    services: Services,
+    turns: list[Turn],
+    question: str,
+    as_of_text: str | None,
+    message: str,
+    kind: str,
 ) -> ChatUpdate:
-    turns.append(Turn(question.strip(), as_of_text or "", message=message, kind=kind))
+    turn = Turn(question.strip(), as_of_text or "", message=message, kind=kind)
+    turns = add_turn(turns, turn, services.settings.max_turns)
     return ChatUpdate(turns, render.render_transcript(turns), {"error": message}, question)
 
 
@@ -117,7 +125,8 @@ def choose_rating(turns: list[Turn] | None, turn: object, rating: object) -> Pen
         number = int(turn)  # type: ignore[call-overload]
     except (TypeError, ValueError) as exc:
         raise InputError("That answer cannot be rated.") from exc
-    if not 1 <= number <= len(turns) or turns[number - 1].answer is None:
+    turn_rated = find_turn(turns, number)
+    if turn_rated is None or turn_rated.answer is None:
         raise InputError("That answer cannot be rated.")
     if rating not in ("up", "down"):
         raise InputError("A rating is thumbs up or thumbs down.")
@@ -126,7 +135,8 @@ def choose_rating(turns: list[Turn] | None, turn: object, rating: object) -> Pen
 
 def rating_prompt(turns: list[Turn], pending: PendingRating) -> str:
     thumb = "👍" if pending.rating == "up" else "👎"
-    question = render.shorten(turns[pending.turn - 1].question, 120)
+    turn = find_turn(turns, pending.turn)
+    question = render.shorten(turn.question if turn else "", 120)
     return (
         f"{thumb} for answer {pending.turn} (“{question}”). Add a reason if you like, "
         "then press **Send feedback**."
@@ -144,8 +154,8 @@ def send_feedback(
     if pending is None:
         raise InputError("Click 👍 or 👎 under an answer first.")
     checked = choose_rating(turns, pending.turn, pending.rating)
-    turn = turns[checked.turn - 1]
-    assert turn.answer is not None  # choose_rating checked it
+    turn = find_turn(turns, checked.turn)
+    assert turn is not None and turn.answer is not None  # choose_rating checked it
     record = feedback_record(turn.answer, checked.rating, reason, history=list(turn.history))
     append_feedback(settings.feedback_file, record)
     return "Thank you: your feedback was saved."

@@ -303,7 +303,15 @@ def render_empty() -> str:
 def render_transcript(turns: Sequence[Turn]) -> str:
     if not turns:
         return f'<div class="tutor">{render_empty()}</div>'
-    body = "".join(render_turn(turn, i) for i, turn in enumerate(turns, start=1))
+    body = "".join(render_turn(turn, turn.number or i) for i, turn in enumerate(turns, start=1))
+    if turns[0].number > 1:
+        first_kept = turns[0].number
+        dropped, verb = ("Exchange 1", "is") if first_kept == 2 else ("Exchanges 1–", "are")
+        dropped += "" if first_kept == 2 else str(first_kept - 1)
+        body = (
+            f'<div class="answer notice">{dropped} of this conversation {verb} no longer kept; '
+            f"the last {len(turns)} are shown.</div>{body}"
+        )
     return f'<div class="tutor">{body}</div>'
 
 

@@ -1,11 +1,13 @@
 """What one browser session remembers: the turns of its conversation.
 
-Kept in a `gr.State`, so each session (browser tab or API client) has its own copy.
+Kept in a `gr.State`, so each session (browser tab or API client) has its own copy. The app
+keeps hundreds of sessions in memory at once, so each keeps only its last exchanges and only
+what the page shows of each answer: one session's memory is bounded however long it chats.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answering.types import Answer
 
@@ -20,6 +22,7 @@ class Turn:
     message: str = ""  # shown instead of an answer (bad input or an internal error)
     kind: str = "answer"  # answer | notice | error
     history: list[str] = field(default_factory=list)  # earlier questions sent with this one
+    number: int = 0  # 1-based in the whole conversation; kept when older turns are dropped
 
     @property
     def answered(self) -> bool:
@@ -30,3 +33,21 @@ class Turn:
 def history_of(turns: list[Turn]) -> list[str]:
     """Earlier questions that got an answer, oldest first (the Tutor's `history`)."""
     return [t.question for t in turns if t.answered]
+
+
+def add_turn(turns: list[Turn], turn: Turn, keep: int) -> list[Turn]:
+    """The conversation with `turn` numbered and appended, and at most `keep` turns kept.
+
+    The stored answer drops its retrieval diagnostics (the JSON output has them already):
+    they are a third of an answer's size and nothing shown from the state needs them.
+    """
+    turn.number = (turns[-1].number if turns else 0) + 1
+    if turn.answer is not None:
+        turn.answer = replace(turn.answer, retrieved=[])
+    return [*turns, turn][-max(1, keep):]
+
+
+def find_turn(turns: list[Turn], number: int) -> Turn | None:
+    """The turn shown as `number` in the transcript, if the session still keeps it."""
+    # Turns built without add_turn (number 0) count by position, as the transcript shows them.
+    return next((t for i, t in enumerate(turns, 1) if (t.number or i) == number), None)
