@@ -294,3 +294,66 @@ def test_second_replica_ingest_is_refused_while_one_runs(server_url: str, tmp_pa
         gated.gate.set()
         worker.join(timeout=120)
     assert not isinstance(outcome.get("first"), Exception), outcome
+
+
+# -- the lease over time -----------------------------------------------------------------------
+@pytest.fixture
+def short_lease(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A 1.5 s lease (900 s in use), so expiry and renewal happen within a test."""
+    monkeypatch.setattr(store, "LOCK_TTL_SECONDS", 1.5)
+    monkeypatch.setattr(store, "LOCK_SETTLE_SECONDS", 0.05)
+    return 1.5
+
+
+def lease_settings(server_url: str, tmp_path: Path, name: str) -> Settings:
+    return load_settings({}, data_dir=tmp_path / name, chroma_url=server_url, collection="lease")
+
+
+def test_a_renewed_lease_outlives_its_ttl(server_url: str, tmp_path: Path, short_lease) -> None:
+    from bot.ingest.lease import IngestLease
+
+    mine, theirs = (lease_settings(server_url, tmp_path, n) for n in ("a", "b"))
+    client = store.open_client(mine)
+    with IngestLease(client, mine, renew_every=short_lease / 5) as lease:
+        time.sleep(short_lease * 2)  # twice the TTL: only renewal keeps it
+        assert not store.acquire_ingest_lease(store.open_client(theirs), theirs, "other:1:x")
+        lease.confirm()  # still ours: the ingest may publish
+    assert store.acquire_ingest_lease(client, theirs, "other:1:x")  # released on exit
+    store.release_ingest_lease(client, theirs, "other:1:x")
+
+
+def test_an_ingest_that_lost_its_lease_does_not_publish(
+    server_url: str, tmp_path: Path, short_lease
+) -> None:
+    """The lease expired (a long stall, an unreachable server) and another replica took it:
+    the stalled ingest must fail before it moves the live pointer, not after."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROJECT_ROOT / "corpus" / "white-list-removal-2019.md", corpus)
+    settings = load_settings({}, data_dir=tmp_path / "a", corpus_dir=corpus,
+                             chroma_url=server_url, collection="lost")  # fmt: skip
+    client = store.open_client(settings)
+    gated = _GatedEmbeddings(shared_embeddings(settings.embedding_model))
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = ingest(settings, embeddings=gated, progress=False)
+        except Exception as exc:  # handed to the test thread
+            outcome["result"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        assert gated.entered.wait(120)
+        time.sleep(short_lease + 0.2)
+        held = store._lease(store._meta_collection(client, settings))
+        assert held is not None  # renewed so far
+        # another replica takes the lease over; the next renewal finds it is no longer ours
+        store._write_lease(store._meta_collection(client, settings), "elsewhere:1:thief")
+    finally:
+        gated.gate.set()
+        worker.join(timeout=120)
+    assert isinstance(outcome.get("result"), IndexBusyError), outcome
+    assert "lost its lease" in str(outcome["result"])
+    assert store.current_generation(client, settings) is None  # nothing was published

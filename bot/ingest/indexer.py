@@ -10,12 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import socket
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from bot.config import Settings
 from bot.errors import IndexBusyError
 from bot.ingest.chunking import CHUNKER_VERSION, Chunk, chunk_documents
 from bot.ingest.documents import SourceDocument, load_corpus
+from bot.ingest.lease import IngestLease
 from bot.ingest.loaders import SkippedFile, load_file, load_files
 from bot.retrieval import store
 
@@ -161,18 +159,12 @@ def ingest(
             return _ingest_locked(settings, paths, rebuild, embeddings, progress)
         finally:
             lock.release()
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    client = store.open_client(settings)
-    try:
-        if not store.acquire_ingest_lease(client, settings, owner):
-            raise IndexBusyError(
-                "Another ingest is running on this index (from another app replica); "
-                "wait for it to finish and try again."
+    try:  # the file lock is released even when the server cannot be reached
+        client = store.open_client(settings)
+        with IngestLease(client, settings) as lease:
+            return _ingest_locked(
+                settings, paths, rebuild, embeddings, progress, before_publish=lease.confirm
             )
-        try:
-            return _ingest_locked(settings, paths, rebuild, embeddings, progress)
-        finally:
-            store.release_ingest_lease(client, settings, owner)
     finally:
         lock.release()
 
@@ -183,6 +175,7 @@ def _ingest_locked(
     rebuild: bool,
     embeddings: Embeddings | None,
     progress: bool,
+    before_publish: Callable[[], None] = lambda: None,
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
@@ -249,6 +242,7 @@ def _ingest_locked(
     report.skipped = result["num_skipped"]
     report.embedded = counting.count
     report.generation = generation
+    before_publish()  # a shared server's lease must still be ours before readers switch
     store.set_current_generation(
         client,
         settings,

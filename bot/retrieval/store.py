@@ -78,31 +78,64 @@ def set_current_generation(client: ClientAPI, settings: Settings, pointer: dict[
 
 
 LOCK_ID = "ingest-lock"
-LOCK_TTL_SECONDS = 900
+LOCK_TTL_SECONDS = 900.0
+# Chroma has no compare-and-swap. Two replicas that both saw a free lease both write it; after
+# this pause each reads back, and only the last write's owner finds its own name there.
+LOCK_SETTLE_SECONDS = 0.5
 
 
 def acquire_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> bool:
     """Claim the right to ingest, in the store itself, so that app replicas sharing a Chroma
     server (each with its own data folder and file lock) never ingest at once.
 
-    A lease expires after LOCK_TTL_SECONDS, so a killed ingest does not block forever. Two
-    replicas racing both write; reading back shows who won (the last write).
+    A lease expires after LOCK_TTL_SECONDS unless renewed (`renew_ingest_lease`), so a killed
+    ingest does not block forever. Racing writers are told apart by reading back after
+    LOCK_SETTLE_SECONDS: safe as long as each one's check and write are closer than that.
     """
     meta = _meta_collection(client, settings)
-    now = time.time()
+    held = _lease(meta)
+    if held is not None and held.get("owner") != owner and _alive(held):
+        return False
+    _write_lease(meta, owner)
+    time.sleep(LOCK_SETTLE_SECONDS)
+    held = _lease(meta)
+    return held is not None and held.get("owner") == owner
+
+
+def renew_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> bool:
+    """Push our lease's expiry forward; False if it is no longer ours (it expired and was taken)."""
+    meta = _meta_collection(client, settings)
+    held = _lease(meta)
+    if held is None or held.get("owner") != owner:
+        return False
+    _write_lease(meta, owner)
+    return True
+
+
+def release_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> None:
+    meta = _meta_collection(client, settings)
+    held = _lease(meta)
+    if held is not None and held.get("owner") == owner:
+        meta.delete(ids=[LOCK_ID])
+
+
+def _lease(meta: Collection) -> dict | None:
     got = meta.get(ids=[LOCK_ID], include=["metadatas"])
-    if got["ids"]:
-        held = got["metadatas"][0]
-        alive = float(held.get("expires", 0)) > now and not _dead_local_owner(str(held["owner"]))
-        if held.get("owner") != owner and alive:
-            return False
+    return dict(got["metadatas"][0]) if got["ids"] else None
+
+
+def _write_lease(meta: Collection, owner: str) -> None:
     meta.upsert(
         ids=[LOCK_ID],
         embeddings=[[0.0]],
-        metadatas=[{"owner": owner, "expires": now + LOCK_TTL_SECONDS}],
+        metadatas=[{"owner": owner, "expires": time.time() + LOCK_TTL_SECONDS}],
     )
-    again = meta.get(ids=[LOCK_ID], include=["metadatas"])
-    return bool(again["ids"]) and again["metadatas"][0].get("owner") == owner
+
+
+def _alive(held: dict) -> bool:
+    return float(held.get("expires", 0)) > time.time() and not _dead_local_owner(
+        str(held.get("owner", ""))
+    )
 
 
 def _dead_local_owner(owner: str) -> bool:
@@ -118,13 +151,6 @@ def _dead_local_owner(owner: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-def release_ingest_lease(client: ClientAPI, settings: Settings, owner: str) -> None:
-    meta = _meta_collection(client, settings)
-    got = meta.get(ids=[LOCK_ID], include=["metadatas"])
-    if got["ids"] and got["metadatas"][0].get("owner") == owner:
-        meta.delete(ids=[LOCK_ID])
 
 
 def open_generation(client: ClientAPI, settings: Settings, generation: str) -> Collection:
