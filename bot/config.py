@@ -148,6 +148,13 @@ class Settings:
             "BOT_MAX_TURNS",
         ),
     )
+    mmap_threshold: int = field(
+        default=1_048_576,
+        metadata=_help(
+            "Bytes from which the app's allocations go straight to the OS (glibc); 0 = default.",
+            "BOT_MMAP_THRESHOLD",
+        ),
+    )
     auth_file: str = field(
         default="",
         metadata=_help(
