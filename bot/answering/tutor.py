@@ -118,7 +118,7 @@ class Tutor:
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or as_of
-        routed = self._route_to_checker(text, as_of)
+        routed = self._route_to_checker(text, as_of) or self._outside_scope(text, as_of)
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
             return routed
@@ -243,6 +243,18 @@ class Tutor:
         from bot.answering.checker_route import answer_with_checker
 
         return answer_with_checker(self, text, as_of)
+
+    def _outside_scope(self, text: str, as_of: dt.date) -> Answer | None:
+        """Another country's own rules: refused before a search could quote Japan's instead."""
+        from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
+        from bot.checking.rules import load_rules
+
+        covered = jurisdictions(self.source_documents().values())
+        country = foreign_jurisdiction(text, load_rules(self.settings.rules_dir), covered)
+        if country is None:
+            return None
+        message = out_of_scope_message(country)
+        return Answer(question=text, as_of=as_of, answer=message, refused=True, mode="refusal")
 
     def citation_for_doc(self, n: int, doc_id: str, claim: str) -> Citation | None:
         """Cite `doc_id` by its sentence closest to `claim` (the checker's rule steps cite whole

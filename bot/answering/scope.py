@@ -1,0 +1,59 @@
+"""Questions about another country's own export-control rules are outside the course.
+
+The corpus covers Japan's rules (and South Korea's, for the 2019–2023 case). Asked "What are
+the export-control rules in Taiwan?", similarity search still finds Korea's or Japan's rules
+and would quote them as if they answered: the question names a jurisdiction no document is
+about. A country named as a *destination* ("exports to Taiwan") stays in scope: that is
+Japan's rules applied to it, which the checker and the corpus do cover.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.checking.countries import find_countries
+from bot.checking.rules import Country, Rules
+
+RULE_WORDS = (
+    r"(?:export[- ]control\w*|controls?|rules?|regulations?|laws?|legislation|regimes?|"
+    r"systems?|licen[cs]ing|requirements?)"
+)
+
+
+def jurisdictions(documents: Iterable[dict]) -> set[str]:
+    """Country codes the corpus has documents about ('JP-KR' counts for both)."""
+    codes: set[str] = set()
+    for meta in documents:
+        codes.update(str(meta.get("jurisdiction") or "").upper().split("-"))
+    return codes
+
+
+def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country | None:
+    """The country whose own rules the question asks about, when no document covers it."""
+    for code, words in find_countries(text, rules):
+        if code in covered:
+            continue
+        name = re.escape(words)
+        asks_rules_in = re.search(
+            rf"\b{RULE_WORDS}\b[^.?!]{{0,60}}?\b(?:in|of|under|by)\s+(?:the\s+)?{name}\b",
+            text,
+            re.IGNORECASE,
+        )
+        asks_country_rules = re.search(
+            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:[\w-]+\s+){{0,3}}{RULE_WORDS}\b",
+            text,
+            re.IGNORECASE,
+        )
+        if asks_rules_in or asks_country_rules:
+            return rules.countries[code]
+    return None
+
+
+def out_of_scope_message(country: Country) -> str:
+    return (
+        f"I can't answer that from the course material: it covers Japan's export controls (and "
+        f"South Korea's, for the 2019–2023 case), not {country.name}'s own rules, so I won't "
+        f"guess. I can explain Japan's rules for exports to {country.name}: ask about those, or "
+        "use Check my product."
+    )

@@ -1,0 +1,47 @@
+"""Another country's own rules are outside the course: refused, not answered with Japan's.
+
+The real Tutor (real index, rules and corpus): a country named as a destination stays in
+scope, a country whose own export-control rules are asked about is refused by name.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.scope import foreign_jurisdiction, jurisdictions
+from bot.checking.rules import load_rules
+
+OTHER_COUNTRIES_RULES = [
+    ("What are the export-control rules for semiconductors in Taiwan?", "Taiwan"),
+    ("What are Taiwan's export controls?", "Taiwan"),
+    ("What are the US export control rules?", "United States"),
+    ("Explain China's export control law on gallium.", "China"),
+    ("How does licensing work under the export regime of Germany?", "Germany"),
+]
+IN_SCOPE = [
+    "Do I need a licence to export resist to Taiwan?",
+    "Does Japan control exports of resist to the United States?",
+    "What is Korea's Foreign Trade Act?",
+    "What are the rules in Korea on strategic items?",
+    "Which countries are in Group A?",
+    "When was South Korea removed from the white list?",
+]
+
+
+@pytest.mark.parametrize(("question", "country"), OTHER_COUNTRIES_RULES)
+def test_another_countrys_rules_are_refused_by_name(tutor, question: str, country: str) -> None:
+    answer = tutor.ask(question)
+    assert answer.refused and answer.mode == "refusal" and not answer.citations
+    assert f"not {country}'s own rules" in answer.answer
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+def test_destinations_and_covered_countries_stay_in_scope(tutor, question: str) -> None:
+    covered = jurisdictions(tutor.source_documents().values())
+    assert foreign_jurisdiction(question, load_rules(tutor.settings.rules_dir), covered) is None
+    assert "own rules" not in tutor.ask(question).answer
+
+
+def test_covered_jurisdictions_come_from_the_documents(tutor) -> None:
+    covered = jurisdictions(tutor.source_documents().values())
+    assert {"JP", "KR"} <= covered and "TW" not in covered
