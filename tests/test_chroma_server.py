@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -261,6 +262,30 @@ class _GatedEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
+
+@contextmanager
+def gated_ingest(settings: Settings) -> Iterator[dict[str, object]]:
+    """Run `ingest(settings)` in a thread, held at its first embedding batch while the block
+    runs; the outcome (report or exception) is in the yielded dict's "result" afterwards."""
+    gated = _GatedEmbeddings(shared_embeddings(settings.embedding_model))
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = ingest(settings, embeddings=gated, progress=False)
+        except Exception as exc:  # handed to the test thread
+            outcome["result"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        assert gated.entered.wait(120)
+        yield outcome
+    finally:
+        gated.gate.set()
+        worker.join(timeout=120)
+
+
 def test_second_replica_ingest_is_refused_while_one_runs(server_url: str, tmp_path: Path) -> None:
     """Each replica has its own data folder (and file lock); the server must still serialise.
 
@@ -275,25 +300,9 @@ def test_second_replica_ingest_is_refused_while_one_runs(server_url: str, tmp_pa
                       collection="race")
         for name in ("replica-a", "replica-b")
     )  # fmt: skip
-    gated = _GatedEmbeddings(shared_embeddings(first.embedding_model))
-    outcome: dict[str, object] = {}
-
-    def run_first() -> None:
-        try:
-            outcome["first"] = ingest(first, embeddings=gated, progress=False)
-        except Exception as exc:  # handed to the test thread
-            outcome["first"] = exc
-
-    worker = threading.Thread(target=run_first, daemon=True)
-    worker.start()
-    try:
-        assert gated.entered.wait(120)
-        with pytest.raises(IndexBusyError):
-            ingest(second, progress=False)
-    finally:
-        gated.gate.set()
-        worker.join(timeout=120)
-    assert not isinstance(outcome.get("first"), Exception), outcome
+    with gated_ingest(first) as outcome, pytest.raises(IndexBusyError):
+        ingest(second, progress=False)
+    assert not isinstance(outcome.get("result"), Exception), outcome
 
 
 # -- the lease over time -----------------------------------------------------------------------
@@ -333,27 +342,11 @@ def test_an_ingest_that_lost_its_lease_does_not_publish(
     settings = load_settings({}, data_dir=tmp_path / "a", corpus_dir=corpus,
                              chroma_url=server_url, collection="lost")  # fmt: skip
     client = store.open_client(settings)
-    gated = _GatedEmbeddings(shared_embeddings(settings.embedding_model))
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = ingest(settings, embeddings=gated, progress=False)
-        except Exception as exc:  # handed to the test thread
-            outcome["result"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    try:
-        assert gated.entered.wait(120)
+    with gated_ingest(settings) as outcome:
         time.sleep(short_lease + 0.2)
-        held = store._lease(store._meta_collection(client, settings))
-        assert held is not None  # renewed so far
+        assert store._lease(store._meta_collection(client, settings)) is not None  # renewed
         # another replica takes the lease over; the next renewal finds it is no longer ours
         store._write_lease(store._meta_collection(client, settings), "elsewhere:1:thief")
-    finally:
-        gated.gate.set()
-        worker.join(timeout=120)
     assert isinstance(outcome.get("result"), IndexBusyError), outcome
     assert "lost its lease" in str(outcome["result"])
     assert store.current_generation(client, settings) is None  # nothing was published
