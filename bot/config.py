@@ -155,6 +155,13 @@ class Settings:
             "BOT_MMAP_THRESHOLD",
         ),
     )
+    trim_seconds: float = field(
+        default=30.0,
+        metadata=_help(
+            "Seconds between returns of free heap pages to the OS (glibc); 0 = never.",
+            "BOT_TRIM_SECONDS",
+        ),
+    )
     auth_file: str = field(
         default="",
         metadata=_help(

@@ -7,6 +7,9 @@ thread ran the request; freed, they stay in that thread's arena. Under many user
 RSS then climbs towards the peak of every worker thread at once and never comes back down.
 A fixed threshold sends every large buffer back to the kernel as soon as it is freed
 (measured in bench/soak.py; see the README's "Reliability and limits"): smaller and flat.
+
+Smaller freed blocks still leave free pages inside the heaps; glibc returns those only when
+asked (`malloc_trim`), so the app asks now and then, from a background thread.
 """
 
 from __future__ import annotations
@@ -14,10 +17,27 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
+import time
+from functools import cache
 
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):  # musl, macOS, Windows: nothing to tune
+        return None
+    return libc
 
 
 def fix_mmap_threshold(threshold_bytes: int) -> bool:
@@ -25,18 +45,28 @@ def fix_mmap_threshold(threshold_bytes: int) -> bool:
 
     0 leaves the allocator alone. Harmless to call more than once.
     """
-    if threshold_bytes <= 0:
+    libc = _libc()
+    if threshold_bytes <= 0 or libc is None:
         return False
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl, macOS, Windows: nothing to tune
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    done = bool(mallopt(M_MMAP_THRESHOLD, int(threshold_bytes)))
+    done = bool(libc.mallopt(M_MMAP_THRESHOLD, int(threshold_bytes)))
     log.debug("mmap threshold %d bytes: %s", threshold_bytes, "set" if done else "refused")
     return done
+
+
+def trim_periodically(every_seconds: float) -> threading.Thread | None:
+    """Hand free heap pages back to the kernel every `every_seconds` (0: never; not glibc: no-op).
+
+    A daemon thread: it never keeps the app from exiting.
+    """
+    libc = _libc()
+    if every_seconds <= 0 or libc is None:
+        return None
+
+    def trim() -> None:
+        while True:
+            time.sleep(every_seconds)
+            libc.malloc_trim(0)
+
+    thread = threading.Thread(target=trim, name="malloc-trim", daemon=True)
+    thread.start()
+    return thread

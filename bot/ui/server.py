@@ -13,7 +13,7 @@ import gradio as gr
 
 from bot.config import Settings
 from bot.errors import IndexBusyError, TutorError
-from bot.memory import fix_mmap_threshold
+from bot.memory import fix_mmap_threshold, trim_periodically
 from bot.ui.layout import TITLE, build_ui
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def serve(settings: Settings) -> None:
     if settings.auth_file:
         read_auth_file(settings.auth_file)  # fail before the slow start, not after
     fix_mmap_threshold(settings.mmap_threshold)  # before the model's first buffers
+    trim_periodically(settings.trim_seconds)
     demo = create_app(settings)
     log.info("%s on http://%s:%d", TITLE, settings.host, settings.port)
     launch(demo, settings)
