@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: Gradio reads the `gr.EventData` an
 """
 
 import logging
+import os
 from typing import Any
 
 import gradio as gr
@@ -16,6 +17,9 @@ from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
 
 STATE_TTL_SECONDS = 2 * 3600
+# Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
+# second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
 
 log = logging.getLogger(__name__)
 
