@@ -38,8 +38,8 @@ def history_of(turns: list[Turn]) -> list[str]:
 def add_turn(turns: list[Turn], turn: Turn, keep: int) -> list[Turn]:
     """The conversation with `turn` numbered and appended, and at most `keep` turns kept.
 
-    The stored answer drops its retrieval diagnostics (the JSON output has them already):
-    they are a third of an answer's size and nothing shown from the state needs them.
+    The stored answer drops its retrieval diagnostics (a dozen ranked chunks with scores):
+    the JSON output already carried them, and nothing drawn from the state needs them.
     """
     turn.number = (turns[-1].number if turns else 0) + 1
     if turn.answer is not None:
