@@ -141,6 +141,13 @@ class Settings:
         default=4,
         metadata=_help("Requests the app answers at once (Gradio queue).", "BOT_CONCURRENCY"),
     )
+    max_sessions: int = field(
+        default=500,
+        metadata=_help(
+            "Chat sessions the app keeps at once; the least recently used go first (~0.5 MB each).",
+            "BOT_MAX_SESSIONS",
+        ),
+    )
     max_turns: int = field(
         default=30,
         metadata=_help(

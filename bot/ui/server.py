@@ -68,9 +68,6 @@ def create_app(settings: Settings) -> gr.Blocks:
     return build_ui(Tutor(settings))
 
 
-SESSION_CAPACITY = 500
-
-
 def launch(
     demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False
 ) -> None:
@@ -85,7 +82,7 @@ def launch(
         show_error=False,
         max_file_size=settings.max_file_bytes,
         # Each session keeps its conversation; bound how many are kept (memory stays flat).
-        state_session_capacity=SESSION_CAPACITY,
+        state_session_capacity=settings.max_sessions,
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
         ssr_mode=False,
