@@ -25,6 +25,9 @@ IN_SCOPE = [
     "What are the rules in Korea on strategic items?",
     "Which countries are in Group A?",
     "When was South Korea removed from the white list?",
+    "Were Japan's controls criticised by the United States?",
+    "How do Japan's export controls apply to resist used in Taiwan?",
+    "Did the United States criticise the Japanese regime?",
 ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from bot.checking.countries import find_countries
 from bot.checking.rules import Country, Rules
 
+JAPAN = re.compile(r"\b(?:Japan|Japanese|METI|FEFTA)\b", re.IGNORECASE)
 RULE_WORDS = (
     r"(?:export[- ]control\w*|controls?|rules?|regulations?|laws?|legislation|regimes?|"
     r"systems?|licen[cs]ing|requirements?)"
@@ -35,13 +36,14 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
         if code in covered:
             continue
         name = re.escape(words)
-        asks_rules_in = re.search(
-            rf"\b{RULE_WORDS}\b[^.?!]{{0,60}}?\b(?:in|of|under|by)\s+(?:the\s+)?{name}\b",
+        # "rules ... in Taiwan" asks about Taiwan's rules unless the rules are Japan's
+        asks_rules_in = not JAPAN.search(text) and re.search(
+            rf"\b{RULE_WORDS}\b[^.?!]{{0,60}}?\b(?:in|of|under)\s+(?:the\s+)?{name}\b",
             text,
             re.IGNORECASE,
         )
         asks_country_rules = re.search(
-            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:[\w-]+\s+){{0,3}}{RULE_WORDS}\b",
+            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:[\w-]+\s+){{0,2}}{RULE_WORDS}\b",
             text,
             re.IGNORECASE,
         )
