@@ -11,7 +11,7 @@ import pytest
 from bot.evaluation.dataset import load_sets
 from bot.evaluation.report import write_reports
 from bot.evaluation.runner import RunOptions, evaluate
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM
 
 ITEMS = [
     {
@@ -54,42 +54,38 @@ def report_html(tmp_path: Path, tutor) -> Path:
     return write_reports(run, tmp_path / "report")["html"]
 
 
-def test_report_opens_offline_in_chromium(report_html: Path, output_dir: Path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            external: list[str] = []
+def test_report_opens_offline_in_chromium(browser, report_html: Path, output_dir: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        external: list[str] = []
 
-            def block(route) -> None:
-                if route.request.url.startswith(("file:", "data:")):
-                    route.continue_()
-                else:
-                    external.append(route.request.url)
-                    route.abort()
+        def block(route) -> None:
+            if route.request.url.startswith(("file:", "data:")):
+                route.continue_()
+            else:
+                external.append(route.request.url)
+                route.abort()
 
-            page.route("**/*", block)
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(report_html.as_uri())
+        page.route("**/*", block)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(report_html.as_uri())
 
-            summary = page.locator("#summary")
-            assert summary.is_visible()
-            assert "items passed" in page.locator("#headline").inner_text()
-            assert summary.locator("table").is_visible()
-            assert page.locator("#items tr#item-white-list-date").is_visible()
-            # Every chart is an inline PNG that the browser could decode.
-            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
-            assert widths and all(w > 0 for w in widths)
-            # The question's markup is shown as text, never run.
-            assert "<script>alert(1)</script>" in page.locator("#items").inner_text()
-            assert dialogs == [] and external == []
+        summary = page.locator("#summary")
+        assert summary.is_visible()
+        assert "items passed" in page.locator("#headline").inner_text()
+        assert summary.locator("table").is_visible()
+        assert page.locator("#items tr#item-white-list-date").is_visible()
+        # Every chart is an inline PNG that the browser could decode.
+        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        assert widths and all(w > 0 for w in widths)
+        # The question's markup is shown as text, never run.
+        assert "<script>alert(1)</script>" in page.locator("#items").inner_text()
+        assert dialogs == [] and external == []
 
-            summary.screenshot(path=str(output_dir / "report-summary.png"))
-            page.screenshot(path=str(output_dir / "report-full.png"), full_page=True)
-        finally:
-            browser.close()
+        summary.screenshot(path=str(output_dir / "report-summary.png"))
+        page.screenshot(path=str(output_dir / "report-full.png"), full_page=True)
+    finally:
+        page.close()
+
     assert (output_dir / "report-summary.png").stat().st_size > 0
