@@ -670,6 +670,7 @@ ROUTED = [
     ("Is 25% HF listed?", None, None, None),
     ("Do I need a licence to export car parts to Turkey?", "TR", None, None),
     ("韓国にフッ化水素を輸出するには輸出許可が必要ですか", "KR", None, None),
+    ("What rules apply to exports of hydrogen fluoride to China?", "CN", None, None),
 ]
 
 
@@ -691,6 +692,7 @@ def test_routing_recognises_licence_questions(rules, question, destination, day,
         "What is hydrogen fluoride used for?",
         "Is South Korea listed in Appended Table 3?",
         "How long did the meeting of 12 July 2019 last?",
+        "What rules apply to exports under FEFTA?",
     ],
 )
 def test_routing_leaves_ordinary_questions(rules, question):

@@ -30,6 +30,8 @@ _INTENT = re.compile(
         rf"\bneed\s+(?:an?\s+)?{_LICENCE}\s+(?:to|for)\b",
         rf"\b{_LICENCE}\s+(?:required|needed)\s+(?:to|for)\b",
         rf"\bwhich\s+(?:kind\s+of\s+|type\s+of\s+)?{_LICENCE}\b",
+        r"\bwhat\s+(?:rules|controls|requirements)\s+(?:apply|applies)\s+to\s+(?:the\s+)?"
+        r"(?:exports?|exporting|shipments?|shipping|sales?)\b",
         r"輸出許可.*(?:必要|要り|いります|要る)",
         r"(?:輸出|出荷)(?:して|でき|する).*(?:か|？|\?)",
         r"허가.*필요",
