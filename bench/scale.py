@@ -53,7 +53,6 @@ COURSE_WORDS = (
     "end-user", "meti", "customs", "semiconductor", "regulation", "review", "item",
 )  # fmt: skip
 EXTRAPOLATE_TO = 1_000_000
-PAGE = 5000
 
 
 def rss_mb() -> float:
@@ -96,31 +95,6 @@ class _NoEmbeddings:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         raise RuntimeError("scale bench: no text may be embedded")
-
-
-def paged_search_index(settings: Any) -> Any:
-    """`SearchIndex` whose load reads the metadata in pages (same result, bounded queries).
-
-    The stock loader fetches every chunk's metadata in one `collection.get()`, which the
-    embedded Chroma store refuses above 32,766 chunks ("too many SQL variables"); paging is
-    the smallest change that lets the rest of the search be measured as it is.
-    """
-    from bot.retrieval import store
-    from bot.retrieval.hybrid import SearchIndex, _Snapshot
-    from bot.retrieval.lexical import LexicalIndex
-
-    class PagedSearchIndex(SearchIndex):
-        def _load(self) -> _Snapshot:
-            pointer, collection = store.open_current(self._client, self.settings)
-            metadatas: dict[str, dict[str, Any]] = {}
-            for offset in range(0, collection.count(), PAGE):
-                got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-                metadatas.update((m["chunk_id"], dict(m)) for m in got["metadatas"])
-            texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
-            lexical = LexicalIndex(list(metadatas), texts)
-            return _Snapshot(pointer["generation"], collection, metadatas, lexical)
-
-    return PagedSearchIndex(settings, _NoEmbeddings())
 
 
 def unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -177,15 +151,8 @@ def measure(n: int, queries: int, seed: int, workdir: Path) -> dict[str, Any]:
     gc.collect()
     rss_built = rss_mb()
 
-    stock_error = ""
     started = time.perf_counter()
-    try:
-        index = SearchIndex(settings, _NoEmbeddings())  # type: ignore[arg-type]
-    except Exception as exc:  # reported in the table; the paged loader stands in
-        stock_error = f"{type(exc).__name__}: {exc}"
-        gc.collect()
-        started = time.perf_counter()
-        index = paged_search_index(settings)
+    index = SearchIndex(settings, _NoEmbeddings())  # type: ignore[arg-type]
     load_s = time.perf_counter() - started
     rss_loaded = rss_mb()
 
@@ -238,7 +205,6 @@ def measure(n: int, queries: int, seed: int, workdir: Path) -> dict[str, Any]:
         "rss_loaded_mb": rss_loaded,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,  # KiB
         "disk_mb": folder_mb(settings.chroma_dir),
-        "stock_load_error": stock_error,
     }
 
 
@@ -336,13 +302,6 @@ def main(argv: list[str] | None = None) -> int:
         "Synthetic chunks (random unit vectors, generated texts); nothing embedded by the model.\n"
     )
     print(table(rows))
-    for row in rows:
-        if row.get("stock_load_error"):
-            print(
-                f"\nAt {row['n']:,} chunks the stock SearchIndex could not load "
-                f"({row['stock_load_error'][:160]}); that row used the same index loaded in "
-                f"pages of {PAGE:,} (see paged_search_index)."
-            )
     if len(rows) >= 3:
         est = rows[-1]
         print(
