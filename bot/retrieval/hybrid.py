@@ -63,6 +63,7 @@ class _Snapshot:
     metadatas: dict[str, dict[str, Any]]
     lexical: LexicalIndex
     positions: dict[tuple[str, int], str]  # (doc id, chunk index) -> chunk id
+    documents: dict[str, dict[str, Any]]  # doc id -> its first chunk's metadata
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -88,8 +89,16 @@ class SearchIndex:
         texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
         log.info("loaded index generation %s (%d chunks)", pointer["generation"], len(ids))
         positions = {(m["doc_id"], int(m["chunk_index"])): cid for cid, m in metadatas.items()}
+        documents: dict[str, dict[str, Any]] = {}
+        for meta in metadatas.values():
+            documents.setdefault(meta["doc_id"], meta)
         return _Snapshot(
-            pointer["generation"], collection, metadatas, LexicalIndex(ids, texts), positions
+            pointer["generation"],
+            collection,
+            metadatas,
+            LexicalIndex(ids, texts),
+            positions,
+            documents,
         )
 
     def snapshot(self) -> _Snapshot:
@@ -121,11 +130,9 @@ class SearchIndex:
         return len(self.snapshot().metadatas)
 
     def documents(self) -> dict[str, dict[str, Any]]:
-        """One metadata record per document (for browsing sources)."""
-        docs: dict[str, dict[str, Any]] = {}
-        for meta in self.snapshot().metadatas.values():
-            docs.setdefault(meta["doc_id"], meta)
-        return docs
+        """One metadata record per document (for browsing sources and the scope check, which
+        runs on every question: gathered once per generation, not per call)."""
+        return dict(self.snapshot().documents)
 
     def search(
         self,
