@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from bot.answering.types import Answer, Citation
-from bot.ui.state import Turn
+from bot.ui.state import Turn, numbered
 
 MARKER = re.compile(r"\[(\d+)\]")
 AS_OF_LINE = re.compile(r"^As of (.+?):\s*$")
@@ -303,11 +303,11 @@ def render_empty() -> str:
 def render_transcript(turns: Sequence[Turn]) -> str:
     if not turns:
         return f'<div class="tutor">{render_empty()}</div>'
-    body = "".join(render_turn(turn, turn.number or i) for i, turn in enumerate(turns, start=1))
-    if turns[0].number > 1:
-        first_kept = turns[0].number
-        dropped, verb = ("Exchange 1", "is") if first_kept == 2 else ("Exchanges 1–", "are")
-        dropped += "" if first_kept == 2 else str(first_kept - 1)
+    body = "".join(render_turn(turn, number) for number, turn in numbered(turns))
+    first_kept = turns[0].number
+    if first_kept > 1:
+        dropped = f"Exchanges 1–{first_kept - 1}" if first_kept > 2 else "Exchange 1"
+        verb = "are" if first_kept > 2 else "is"
         body = (
             f'<div class="answer notice">{dropped} of this conversation {verb} no longer kept; '
             f"the last {len(turns)} are shown.</div>{body}"

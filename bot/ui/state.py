@@ -7,6 +7,7 @@ what the page shows of each answer: one session's memory is bounded however long
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.answering.types import Answer
@@ -47,7 +48,11 @@ def add_turn(turns: list[Turn], turn: Turn, keep: int) -> list[Turn]:
     return [*turns, turn][-max(1, keep):]
 
 
+def numbered(turns: Sequence[Turn]) -> list[tuple[int, Turn]]:
+    """(number shown in the transcript, turn); turns built without add_turn count by position."""
+    return [(turn.number or i, turn) for i, turn in enumerate(turns, start=1)]
+
+
 def find_turn(turns: list[Turn], number: int) -> Turn | None:
     """The turn shown as `number` in the transcript, if the session still keeps it."""
-    # Turns built without add_turn (number 0) count by position, as the transcript shows them.
-    return next((t for i, t in enumerate(turns, 1) if (t.number or i) == number), None)
+    return next((turn for shown, turn in numbered(turns) if shown == number), None)
