@@ -17,7 +17,7 @@ from typing import Any
 from bot.errors import TutorError
 
 REQUIRED_FIELDS = ("id", "question", "must_include", "expected_docs", "answerable", "tags")
-OPTIONAL_FIELDS = ("as_of", "history")
+OPTIONAL_FIELDS = ("as_of", "history", "facts")
 ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 
@@ -54,6 +54,8 @@ class EvalItem:
     tags: list[str] = field(default_factory=list)
     as_of: str | None = None
     history: list[str] = field(default_factory=list)
+    # Fact-sheet IDs the expected answer rests on (traceability; not used for scoring).
+    facts: list[str] = field(default_factory=list)
     file: str = ""
     line: int = 0
 
@@ -78,6 +80,8 @@ class EvalItem:
             data["as_of"] = self.as_of
         if self.history:
             data["history"] = self.history
+        if self.facts:
+            data["facts"] = self.facts
         return data
 
 
@@ -146,6 +150,7 @@ def parse_item(data: Any, file: str = "", line: int = 0) -> EvalItem:
         tags=_string_list(data["tags"], "tags"),
         as_of=as_of,
         history=_string_list(data.get("history", []), "history"),
+        facts=_string_list(data.get("facts", []), "facts"),
         file=file,
         line=line,
     )
