@@ -20,19 +20,16 @@ import logging
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.answering.dates import parse_as_of
-from bot.answering.types import Answer, Citation
-from bot.config import Settings, load_settings, offline_environment
+from bot.config import load_settings, offline_environment
 from bot.errors import TutorError
+from bot.evaluation.baseline import NaiveRag
 from bot.evaluation.dataset import load_sets
 from bot.evaluation.runner import EvalRun, RunOptions, evaluate
 
 log = logging.getLogger("bench.retrievers")
-NAIVE_K = 4
 COLUMNS = (
     ("pass_rate", "pass rate"),
     ("correctness", "correct"),
@@ -43,81 +40,6 @@ COLUMNS = (
     ("latency_p50_ms", "p50 ms"),
     ("answer_chars_p50", "answer chars"),
 )
-
-
-class NaiveRag:
-    """Dense top-4 over 1000/200 character chunks; answers with the first chunk, never refuses."""
-
-    def __init__(self, settings: Settings, folder: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
-        from langchain_core.documents import Document
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-        from bot.ingest.documents import load_corpus
-        from bot.retrieval.embeddings import shared_embeddings
-
-        self.settings = replace(settings, top_k=NAIVE_K, retriever="dense")
-        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-        documents = load_corpus(settings.corpus_dir)
-        chunks = splitter.split_documents(
-            [
-                Document(page_content=d.text, metadata={"doc_id": d.id, "title": d.title})
-                for d in documents
-            ]  # fmt: skip
-        )
-        for i, chunk in enumerate(chunks):
-            chunk.metadata["chunk_id"] = f"naive-{i}"
-        client = chromadb.PersistentClient(
-            path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        self.store = Chroma(
-            client=client,
-            collection_name="naive",
-            embedding_function=shared_embeddings(settings.embedding_model),
-            collection_metadata={"hnsw:space": "cosine"},
-        )
-        self.store.add_documents(chunks, ids=[c.metadata["chunk_id"] for c in chunks])
-        log.info("naive baseline: %d documents, %d chunks", len(documents), len(chunks))
-
-    def ask(self, question: str, options: Any = None) -> Answer:
-        started = time.perf_counter()
-        as_of = parse_as_of(getattr(options, "as_of", None))
-        hits = self.store.similarity_search_with_score(question, k=NAIVE_K)
-        retrieved = [
-            {"rank": i + 1, "doc_id": d.metadata["doc_id"], "chunk_id": d.metadata["chunk_id"],
-             "score": round(1 - float(distance), 5)}
-            for i, (d, distance) in enumerate(hits)
-        ]  # fmt: skip
-        if not hits:
-            text, citations = "", []
-        else:
-            first = hits[0][0]
-            text = f"{first.page_content} [1]"
-            citations = [
-                Citation(
-                    n=1,
-                    doc_id=first.metadata["doc_id"],
-                    title=first.metadata["title"],
-                    section="",
-                    source_url="",
-                    quote=first.page_content,
-                    score=retrieved[0]["score"],
-                    chunk_id=first.metadata["chunk_id"],
-                    chunk_text=first.page_content,
-                )
-            ]
-        return Answer(
-            question=question,
-            as_of=as_of,
-            answer=text,
-            refused=False,
-            citations=citations,
-            retrieved=retrieved,
-            timings_ms={"total": round((time.perf_counter() - started) * 1000, 2)},
-            mode="naive",
-        )
 
 
 def _fmt(key: str, value: Any) -> str:
@@ -149,7 +71,7 @@ def run_all(files: list[str], k: int | None = None, out: Path | None = None) -> 
     """Every system over the same items; writes one report folder per system if `out` is set."""
     from bot.answering.tutor import Tutor
     from bot.evaluation.report import write_reports
-    from bot.ingest.indexer import ingest
+    from bot.ingest.indexer import collect_documents, ingest
 
     settings = load_settings()
     dataset = load_sets(files)
@@ -164,7 +86,8 @@ def run_all(files: list[str], k: int | None = None, out: Path | None = None) -> 
         runs[mode] = evaluate(tutor, dataset, RunOptions(retriever=mode, k=k, system=mode))
         log.info("%s: %.1f s", mode, time.perf_counter() - started)
     with tempfile.TemporaryDirectory(prefix="bench-naive-") as folder:
-        naive = NaiveRag(settings, Path(folder))
+        documents, _ = collect_documents(settings)
+        naive = NaiveRag(settings, Path(folder), documents)
         runs["naive-langchain"] = evaluate(naive, dataset, RunOptions(system="naive-langchain"))
     if out is not None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

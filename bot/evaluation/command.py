@@ -43,6 +43,21 @@ class MetricBar(click.ParamType):
         return key, bar
 
 
+class SuiteMetricBar(MetricBar):
+    """[SUITE:]METRIC=VALUE: a bar for one suite of a side-by-side run, or for every suite."""
+
+    name = "[SUITE:]METRIC=VALUE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, tuple):
+            return value
+        head, sep, _ = str(value).partition("=")
+        suite, colon, _ = head.partition(":")
+        rest = str(value)[len(suite) + 1 :] if colon else str(value)
+        key, bar = super().convert(rest, param, ctx)
+        return (suite.strip() if colon else None), key, bar
+
+
 def default_out_dir() -> Path:
     return Path("out") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
@@ -65,7 +80,16 @@ def _fail(message: str) -> None:
 
 
 @click.command(name="eval")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--suite",
+    "suite_names",
+    multiple=True,
+    help="Standard suite to run (dev, heldout, userdocs); default with no FILES: all three.",
+)
+@click.option(
+    "--baseline", is_flag=True, help="Also run the naive LangChain RAG on the same items."
+)
 @click.option("--as-of", "as_of", default=None, help="Date for items without their own as_of.")
 @click.option(
     "--retriever",
@@ -84,15 +108,23 @@ def _fail(message: str) -> None:
 @click.option(
     "--compare",
     "previous",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="A previous report.json: show what got better and worse.",
+    help="A previous report.json (or, for suites, its folder): show what changed.",
 )
 @click.option(
-    "--min", "minimums", type=MetricBar(), multiple=True, help="Fail (exit 1) below this bar."
+    "--min",
+    "minimums",
+    type=SuiteMetricBar(),
+    multiple=True,
+    help="Fail (exit 1) below this bar; SUITE:METRIC=VALUE for one suite.",
 )
 @click.option(
-    "--max", "maximums", type=MetricBar(), multiple=True, help="Fail (exit 1) above this bar."
+    "--max",
+    "maximums",
+    type=SuiteMetricBar(),
+    multiple=True,
+    help="Fail (exit 1) above this bar; SUITE:METRIC=VALUE for one suite.",
 )
 @click.option("--llm", default=None, help="Language model spec (sets BOT_LLM for this run).")
 @click.option("--json", "as_json", is_flag=True, help="Print summary, gate and paths as JSON.")
@@ -100,29 +132,31 @@ def _fail(message: str) -> None:
 def eval_command(
     ctx: click.Context,
     files: tuple[Path, ...],
+    suite_names: tuple[str, ...],
+    baseline: bool,
     as_of: str | None,
     retriever: str | None,
     k: int | None,
     out_dir: Path | None,
     previous: Path | None,
-    minimums: tuple[tuple[str, float], ...],
-    maximums: tuple[tuple[str, float], ...],
+    minimums: tuple[tuple[str | None, str, float], ...],
+    maximums: tuple[tuple[str | None, str, float], ...],
     llm: str | None,
     as_json: bool,
 ) -> None:
     """Run evaluation sets (JSON lines) through the tutor and write an HTML/JSON/CSV report.
 
+    With no FILES, runs the dev, held-out and user-document suites side by side. A folder
+    argument is a user-document suite (questions.jsonl plus documents/ to add first).
+
     \b
     Examples:
+      bot eval --baseline                       # dev, heldout, userdocs, each beside naive RAG
+      bot eval --suite heldout --min heldout:pass_rate=0.9
       bot eval evals/core.jsonl
       bot eval evals/core.jsonl --retriever bm25 --out out/bm25
       bot eval evals/core.jsonl --compare out/last/report.json --min pass_rate=0.9
     """
-    # Imported here: matplotlib and the tutor would slow down every other `bot` command.
-    from bot.evaluation.compare import compare_reports, load_report
-    from bot.evaluation.report import failures_text, summary_text, write_reports
-    from bot.evaluation.runner import RunOptions, evaluate
-
     if as_of:
         try:
             dt.date.fromisoformat(as_of)
@@ -130,6 +164,40 @@ def eval_command(
             raise click.BadParameter(
                 f"{as_of!r} is not a YYYY-MM-DD date", param_hint="--as-of"
             ) from exc
+    options = (as_of, retriever, k, llm)
+    if not files or suite_names or baseline or any(f.is_dir() for f in files):
+        _run_suites(files, suite_names, baseline, options, out_dir, previous, minimums, maximums,
+                    as_json)  # fmt: skip
+        return
+    _run_files(ctx, files, options, out_dir, previous, minimums, maximums, as_json)
+
+
+def _bars_for(
+    bars: tuple[tuple[str | None, str, float], ...], suite: str | None
+) -> list[tuple[str, float]]:
+    """The bars that apply to one suite (unprefixed bars apply to every suite)."""
+    return [(key, bar) for name, key, bar in bars if name is None or name == suite]
+
+
+def _run_files(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    options: tuple[str | None, str | None, int | None, str | None],
+    out_dir: Path | None,
+    previous: Path | None,
+    minimums: tuple[tuple[str | None, str, float], ...],
+    maximums: tuple[tuple[str | None, str, float], ...],
+    as_json: bool,
+) -> None:
+    """One run over the given files (merged), on the live index."""
+    # Imported here: matplotlib and the tutor would slow down every other `bot` command.
+    from bot.evaluation.compare import compare_reports, load_report
+    from bot.evaluation.report import failures_text, summary_text, write_reports
+    from bot.evaluation.runner import RunOptions, evaluate
+
+    as_of, retriever, k, llm = options
+    if any(name is not None for name, _, _ in (*minimums, *maximums)):
+        _fail("SUITE:METRIC bars need suites (run without FILES, or with --suite).")
     try:
         dataset = load_sets(files)
         previous_report = load_report(previous) if previous else None
@@ -143,13 +211,13 @@ def eval_command(
         tutor = injected or build_tutor(llm)
     except TutorError as exc:
         _fail(str(exc))
-    options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
+    run_options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
     with click.progressbar(length=len(dataset.items), label="Evaluating", file=sys.stderr) as bar:
-        run = evaluate(tutor, dataset, options, progress=lambda done, total, _id: bar.update(1))
+        run = evaluate(tutor, dataset, run_options, progress=lambda *_: bar.update(1))
     if previous_report is not None:
         run.comparison = compare_reports(run.to_dict(), previous_report)
     paths = write_reports(run, out_dir or default_out_dir())
-    gate_failures = check_gates(run.summary, minimums, maximums)
+    gate_failures = check_gates(run.summary, _bars_for(minimums, None), _bars_for(maximums, None))
 
     if as_json:
         click.echo(
@@ -176,7 +244,100 @@ def eval_command(
                 + "".join(f"\n  broken: {e['id']}" for e in c["broken"])
             )
         click.echo(f"\nReport: {paths['html']}\nData:   {paths['json']}, {paths['csv']}")
+    _exit_on_gates(gate_failures)
+
+
+def _exit_on_gates(gate_failures: list[str]) -> None:
     for message in gate_failures:
         click.echo(f"Gate failed: {message}", err=True)
     if gate_failures:
         sys.exit(1)
+
+
+def _run_suites(
+    files: tuple[Path, ...],
+    suite_names: tuple[str, ...],
+    baseline: bool,
+    options: tuple[str | None, str | None, int | None, str | None],
+    out_dir: Path | None,
+    previous: Path | None,
+    minimums: tuple[tuple[str | None, str, float], ...],
+    maximums: tuple[tuple[str | None, str, float], ...],
+    as_json: bool,
+) -> None:
+    """Each suite on its own index (user documents added to a copy), side by side."""
+    from tqdm import tqdm
+
+    from bot.config import load_settings
+    from bot.evaluation.compare import compare_reports, load_report
+    from bot.evaluation.report import write_reports
+    from bot.evaluation.runner import RunOptions
+    from bot.evaluation.suites import run_suite, side_by_side, standard_suites, suite_for
+
+    as_of, retriever, k, llm = options
+    try:
+        settings = load_settings(llm=llm)
+        suites = [suite_for(f) for f in files] + (
+            standard_suites(settings.evals_dir, suite_names) if suite_names or not files else []
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    names = {s.name for s in suites}
+    for name, _, _ in (*minimums, *maximums):
+        if name is not None and name not in names:
+            _fail(f"bar for suite {name!r}, which is not run (running: {', '.join(names)})")
+    out = out_dir or default_out_dir()
+    run_options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
+
+    def progress(label: str, total: int):
+        bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, disable=as_json)
+
+        def step(done: int, _total: int, _id: str) -> None:
+            bar.update(1)
+            if done == total:
+                bar.close()
+
+        return step
+
+    results = []
+    gate_failures: list[str] = []
+    for suite in suites:
+        try:
+            result = run_suite(settings, suite, run_options, baseline, progress)
+        except TutorError as exc:
+            _fail(str(exc))
+        folder = out / suite.name if len(suites) > 1 else out
+        if previous is not None:
+            report = previous / suite.name / "report.json" if previous.is_dir() else previous
+            if report.is_file():
+                result.run.comparison = compare_reports(result.run.to_dict(), load_report(report))
+        write_reports(result.run, folder)
+        if result.baseline is not None:
+            write_reports(result.baseline, folder.parent / f"{folder.name}-naive")
+        for problem in result.run.problems:
+            click.echo(f"{suite.name}: {problem}", err=True)
+        gate_failures += [
+            f"{suite.name}: {message}"
+            for message in check_gates(
+                result.run.summary, _bars_for(minimums, suite.name), _bars_for(maximums, suite.name)
+            )
+        ]
+        results.append(result)
+    table = side_by_side(results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.md").write_text(table + "\n", encoding="utf-8")
+    summary = {
+        r.suite.name: {
+            "tutor": r.run.summary,
+            "naive": r.baseline.summary if r.baseline else None,
+            "failed": [i.id for i in r.run.items if not i.passed],
+        }
+        for r in results
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps({"suites": summary, "gate_failures": gate_failures, "out": str(out)}))
+    else:
+        click.echo(table)
+        click.echo(f"\nReports: {out}/<suite>/report.html; table: {out / 'summary.md'}")
+    _exit_on_gates(gate_failures)
