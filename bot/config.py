@@ -86,18 +86,19 @@ class Settings:
             "BOT_MIN_COVERAGE",
         ),
     )
-    unknown_term_similarity: float = field(
-        default=0.68,
-        metadata=_help(
-            "Similarity needed when the question uses a word the course never uses.",
-            "BOT_UNKNOWN_TERM_SIMILARITY",
-        ),
-    )
     unknown_name_similarity: float = field(
         default=0.85,
         metadata=_help(
             "Similarity needed when the question names something the course never names.",
             "BOT_UNKNOWN_NAME_SIMILARITY",
+        ),
+    )
+    scope_model: str = field(
+        default="",
+        metadata=_help(
+            "Refusal model file (JSON from bench/fit_scope.py); empty = the packaged one, "
+            "off = similarity and coverage bars only.",
+            "BOT_SCOPE_MODEL",
         ),
     )
     max_question_chars: int = field(

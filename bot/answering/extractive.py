@@ -12,13 +12,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from bot.answering.dates import Period, format_date, mentioned_dates, period_of, starts_after
-from bot.answering.types import Citation
-from bot.retrieval.embeddings import SentenceEmbeddings
+from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
+from bot.answering.types import AnswerLine, Citation
+from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
 
@@ -26,15 +27,15 @@ MAX_SENTENCES = 5
 MIN_SENTENCE_CHARS = 25
 SCORE_MARGIN = 0.2
 DUPLICATE_SIMILARITY = 0.85
-WHEN = re.compile(r"\b(when|date|day|since|until)\b|いつ|언제", re.IGNORECASE)
-HOW_MANY = re.compile(r"\b(how (many|much|long)|number|count|share|percent|figure)\b", re.I)
 NUMBER = re.compile(r"\d")
 STATE_QUESTION = re.compile(r"^\s*(is|are|was|were|does|do|can|may)\b", re.IGNORECASE)
 NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-# Sentences that only point elsewhere ("see the document on ...") are navigation, not facts.
+# Sentences that only point elsewhere ("see the document on ...") or talk about answering
+# ("the short answer to ... was") are navigation, not facts: never quoted.
 POINTER = re.compile(
     r"\b(see the documents? on|explained in the document|in the documents? on"
-    r"|has its own document)\b",
+    r"|has its own document|documents? on\b|this document|separate document"
+    r"|(?:short|good|accurate) answer|when a question)",
     re.IGNORECASE,
 )
 # A sentence that leans on the one before it reads badly when quoted alone.
@@ -49,6 +50,14 @@ MAX_DOCS = 1  # per period: one document for the state on the date, one for its 
 STATE_BONUS = 0.2
 NEXT_SENTENCE_BONUS = 0.15
 FOCUS_POWER = 1.0
+# A sentence holding the kind of fact the question asks for (a date for "when", a number for
+# "how many", an identifier for "which row") is the likelier answer.
+KIND_BONUS = 0.08
+# "What happened on 22 November 2019?" is answered by sentences that name that day.
+EVENT_DATE_BONUS = 0.15
+# Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
+OVERVIEW_DOCS = 4
+OVERVIEW_MARGIN = 0.25
 
 
 @dataclass
@@ -70,12 +79,13 @@ class Composition:
     refused: bool
     best_similarity: float
     coverage: float = 0.0
+    lines: list[AnswerLine] = field(default_factory=list)
 
 
 class SentenceCache:
     """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing."""
 
-    def __init__(self, embeddings: SentenceEmbeddings, size: int = 50_000) -> None:
+    def __init__(self, embeddings: Embedder, size: int = 50_000) -> None:
         self.embeddings = embeddings
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -130,16 +140,31 @@ def weighted_overlap(
     return sum(idf(t) ** power for t in terms & tokens) / total if total else 0.0
 
 
+def _names_event_date(sentence: str, event_dates: tuple[dt.date, ...]) -> bool:
+    """The sentence mentions a day (or month) the question names as its subject."""
+    if not event_dates:
+        return False
+    found = mentioned_dates(sentence)
+    return any(
+        d == e or (e.day == 1 and (d.year, d.month) == (e.year, e.month))
+        for d in found
+        for e in event_dates
+    )
+
+
 def score(
     cands: list[Candidate],
     question: str,
     query_vector: np.ndarray,
     cache: SentenceCache,
     idf: Callable[[str], float],
+    qtype: QuestionType | None = None,
 ) -> None:
-    """Similarity to the question, nudged by rare shared terms, dates for 'when', numbers."""
+    """Similarity to the question, nudged by rare shared terms, the kind of fact the question
+    asks for (a date for 'when', a number for 'how many'), and the day it names."""
     if not cands:
         return
+    qtype = qtype or classify(question)
     vectors = cache.vectors([c.text for c in cands])
     sims = vectors @ query_vector
     terms = key_terms(question)
@@ -147,7 +172,7 @@ def score(
     doc_rank: dict[str, int] = {}
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
-    wants_date, wants_number = bool(WHEN.search(question)), bool(HOW_MANY.search(question))
+    wants_date = qtype.wants is AnswerKind.DATE
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -158,13 +183,15 @@ def score(
             bonus -= 0.05
         if identifiers & tokens:
             bonus += 0.08
-        if wants_date and mentioned_dates(cand.text):
-            bonus += 0.05
         is_state = cand.hit.metadata.get("valid_from") or cand.hit.metadata.get("valid_to")
         if not wants_date and is_state and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
-        if wants_number and NUMBER.search(cand.text):
-            bonus += 0.03
+        if qtype.wants not in (AnswerKind.ANY, AnswerKind.OVERVIEW, AnswerKind.STATE) and (
+            contains_kind(cand.text, qtype.wants)
+        ):
+            bonus += KIND_BONUS
+        if _names_event_date(cand.text, qtype.event_dates):
+            bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
 
 
@@ -279,52 +306,125 @@ def citation_from(n: int, cand: Candidate) -> Citation:
     return cite_span(n, cand.hit, cand.start, cand.end, cand.score, cand.period is Period.HISTORY)
 
 
-def compose(
-    question: str,
-    query_vector: np.ndarray,
-    hits: list[Hit],
-    as_of: dt.date,
-    cache: SentenceCache,
-    threshold: float,
-    idf: Callable[[str], float],
-    min_coverage: float,
-    knows: Callable[[str], bool],
-    coverage_terms: set[str],
-) -> Composition:
+@dataclass(frozen=True)
+class ComposeRequest:
+    """What composing an answer needs besides the retrieved passages, by name."""
+
+    question: str  # the question's own words (with translations, corrections, synonyms)
+    query_vector: np.ndarray
+    as_of: dt.date
+    threshold: float
+    idf: Callable[[str], float]
+    knows: Callable[[str], bool]
+    coverage_terms: frozenset[str]
+    min_coverage: float
+    qtype: QuestionType
+
+
+def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """The lead fact of each of the few best documents, in time order when they are events.
+
+    "How did Korea respond?" is answered by several documents (the WTO complaint, Korea's own
+    whitelist change, the GSOMIA notice), not by the best sentences of one of them.
+    """
+    best_by_doc: dict[str, Candidate] = {}
+    for cand in cands:
+        if cand.period is not Period.CURRENT or cand.similarity < threshold * 0.8:
+            continue
+        held = best_by_doc.get(cand.hit.doc_id)
+        if held is None or cand.score > held.score:
+            best_by_doc[cand.hit.doc_id] = cand
+    if not best_by_doc:
+        return []
+    ranked = sorted(best_by_doc.values(), key=lambda c: -c.score)
+    top = ranked[0].score
+    chosen: list[Candidate] = []
+    for cand in ranked:
+        if len(chosen) >= OVERVIEW_DOCS or cand.score < top - OVERVIEW_MARGIN:
+            break
+        if any(_repeats(cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+    return sorted(chosen, key=_event_order)
+
+
+def _event_order(cand: Candidate) -> tuple[int, dt.date, float]:
+    """Dated facts first, oldest first; undated ones after, best first."""
+    dates = mentioned_dates(cand.text)
+    return (0, min(dates), -cand.score) if dates else (1, dt.date.max, -cand.score)
+
+
+def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> Composition:
     """Current state first, then history with the date it ended; every sentence cited.
 
     Refuses when no sentence is close enough to the question, or when the passages it would
-    quote leave the question's telling terms (`coverage_terms`) unanswered.
+    quote leave the question's telling terms unanswered.
     """
-    cands = candidates(hits, as_of)
-    score(cands, question, query_vector, cache, idf)
+    cands = candidates(hits, request.as_of)
+    score(cands, request.question, request.query_vector, cache, request.idf, request.qtype)
     best = max((c.similarity for c in cands), default=0.0)
-    chosen = select(cands, threshold)
+    chosen: list[Candidate] = []
+    overview = request.qtype.broad and best >= request.threshold
+    if overview:
+        chosen = select_overview(cands, request.threshold)
+        overview = len(chosen) > 1
+    if not overview:
+        chosen = select(cands, request.threshold)
     if not chosen:
         return Composition("", [], True, best)
-    chosen += _earlier_state(question, cands, chosen, threshold)
+    if not overview:
+        chosen += _earlier_state(request.question, cands, chosen, request.threshold)
     evidence = set()
     for cand in chosen:
         meta = cand.hit.metadata
         evidence |= set(tokenize(f"{meta['title']} {meta['section']} {cand.hit.text}"))
-    # Terms the course never uses are judged by the tutor's unknown-term rule, not here.
-    known = {t for t in coverage_terms if knows(t)}
-    coverage = weighted_overlap(known, evidence, idf)
-    if coverage < min_coverage:
+    known = {t for t in request.coverage_terms if request.knows(t)}
+    coverage = weighted_overlap(known, evidence, request.idf)
+    if coverage < request.min_coverage:
         return Composition("", [], True, best, coverage)
-    current = [c for c in chosen if c.period is Period.CURRENT]
-    history = sorted(
-        (c for c in chosen if c.period is Period.HISTORY),
-        key=lambda c: c.hit.metadata.get("valid_to", ""),
-        reverse=True,
-    )
+    lines, citations = _lines(chosen, overview)
+    text = answer_text(lines, request.as_of)
+    return Composition(text, citations, False, best, coverage, lines)
+
+
+def _lines(chosen: list[Candidate], overview: bool) -> tuple[list[AnswerLine], list[Citation]]:
+    """Answer lines in reading order, each citing its passage; one citation per passage."""
+    if overview:
+        ordered = [("overview", c) for c in chosen]
+    else:
+        current = [("current", c) for c in chosen if c.period is Period.CURRENT]
+        history = sorted(
+            (c for c in chosen if c.period is Period.HISTORY),
+            key=lambda c: c.hit.metadata.get("valid_to", ""),
+            reverse=True,
+        )
+        ordered = current + [("history", c) for c in history]
     citations: list[Citation] = []
-    lines = [f"As of {format_date(as_of)}:"]
-    for cand in current:
-        citations.append(citation_from(len(citations) + 1, cand))
-        lines.append(f"{cand.text} [{len(citations)}]")
-    for cand in history:
-        citations.append(citation_from(len(citations) + 1, cand))
-        until = dt.date.fromisoformat(cand.hit.metadata["valid_to"])
-        lines.append(f"Earlier (until {format_date(until)}): {cand.text} [{len(citations)}]")
-    return Composition("\n".join(lines), citations, False, best, coverage)
+    by_chunk: dict[str, int] = {}
+    lines: list[AnswerLine] = []
+    for role, cand in ordered:
+        n = by_chunk.get(cand.hit.chunk_id)
+        if n is None:
+            citations.append(citation_from(len(citations) + 1, cand))
+            n = by_chunk[cand.hit.chunk_id] = len(citations)
+        else:
+            held = citations[n - 1]
+            citations[n - 1] = replace(held, more_quotes=(*held.more_quotes, cand.text))
+        until = cand.hit.metadata.get("valid_to", "") if role == "history" else ""
+        lines.append(AnswerLine(role, cand.text, (n,), str(until)))
+    return lines, citations
+
+
+def answer_text(lines: list[AnswerLine], as_of: dt.date) -> str:
+    """The plain-text answer (CLI, JSON, evaluation): written from the lines, never parsed."""
+    out = [f"As of {format_date(as_of)}:"]
+    for line in lines:
+        marks = "".join(f" [{n}]" for n in line.citations)
+        if line.role == "history" and line.until:
+            until = format_date(dt.date.fromisoformat(line.until))
+            out.append(f"Earlier (until {until}): {line.text}{marks}")
+        elif line.role == "note":
+            out.append(f"Note: {line.text}")
+        else:
+            out.append(f"{line.text}{marks}")
+    return "\n".join(out)

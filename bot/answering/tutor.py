@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from bot.answering.dates import parse_as_of, question_as_of
 from bot.answering.extractive import (
+    ComposeRequest,
+    Composition,
     SentenceCache,
     candidates,
     citation_from,
@@ -25,13 +28,23 @@ from bot.answering.extractive import (
     key_terms,
     score,
 )
+from bot.answering.question import classify
+from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
 from bot.config import Settings
 from bot.errors import InputError
-from bot.retrieval.embeddings import SentenceEmbeddings, shared_embeddings
+from bot.retrieval.embedder import Embedder
+from bot.retrieval.embeddings import shared_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
 from bot.retrieval.lexical import LexicalIndex, tokenize
-from bot.retrieval.query import CJK, SearchQuery, build_query, load_terms, plain_words
+from bot.retrieval.query import (
+    CJK,
+    REQUEST_WORDS,
+    SearchQuery,
+    build_query,
+    load_terms,
+    plain_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +75,6 @@ class AskOptions:
     retriever: RetrieverMode | None = None
 
 
-FUTURE = re.compile(
-    r"\b(when|what|how|who|which)\b.{0,40}\bwill\b|\bin the future\b|\bnext year\b|\bpredict",
-    re.IGNORECASE,
-)
 
 
 def proper_names(text: str) -> list[str]:
@@ -100,7 +109,7 @@ class Tutor:
     def __init__(
         self,
         settings: Settings,
-        embeddings: SentenceEmbeddings | None = None,
+        embeddings: Embedder | None = None,
         index: SearchIndex | None = None,
     ) -> None:
         self.settings = settings
@@ -109,6 +118,11 @@ class Tutor:
         self.cache = SentenceCache(self.embeddings)
         self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))
         self._chat: Any = None
+        self.scope_model = (
+            None
+            if settings.scope_model == "off"
+            else (load_scope_model(settings.scope_model or str(MODEL_FILE)))
+        )
 
     # -- public -------------------------------------------------------------------------
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
@@ -133,12 +147,15 @@ class Tutor:
     ) -> Answer:
         timings: dict[str, float] = {}
         chat = self._chat_model()
-        standalone = text
+        speller = self.index.snapshot().speller
+        corrected = speller.correct(text)
+        standalone = corrected
         if chat is not None and opts.history:
             from bot.answering.llm import condense_question
 
-            standalone = condense_question(chat, opts.history, text)
-        query = build_query(standalone, [] if standalone != text else opts.history, self.terms)
+            standalone = condense_question(chat, opts.history, corrected)
+        history = [speller.correct(h) for h in opts.history]
+        query = build_query(standalone, [] if standalone != corrected else history, self.terms)
         t0 = time.perf_counter()
         vector = self._query_vector(query)
         timings["embed"] = _ms(t0)
@@ -150,23 +167,31 @@ class Tutor:
         timings["retrieve"] = _ms(t0)
         t0 = time.perf_counter()
         lexical = self.index.snapshot().lexical
-        composition = compose(
-            query.focus,
-            vector,
-            candidates,
-            as_of,
-            self.cache,
-            self._evidence_threshold(text, query, lexical),
-            lexical.idf,
-            self.settings.min_coverage,
-            lexical.knows,
-            key_terms(" ".join([plain_words(text), *query.carried_terms, *query.translated_terms])),
+        words = plain_words(corrected)
+        request = ComposeRequest(
+            question=query.focus,
+            query_vector=vector,
+            as_of=as_of,
+            threshold=self._evidence_threshold(corrected, lexical),
+            idf=lexical.idf,
+            knows=lexical.knows,
+            coverage_terms=frozenset(
+                key_terms(" ".join([words, *query.carried_terms, *query.translated_terms]))
+                - {t for w in REQUEST_WORDS for t in tokenize(w)}
+            ),
+            # With a scope model, coverage is one of its signals rather than a bar of its own.
+            min_coverage=0.0 if self.scope_model else self.settings.min_coverage,
+            qtype=classify(corrected),
         )
+        composition = compose(candidates, request, self.cache)
+        features = self._scope_features(corrected, hits, composition, request, lexical)
+        refuse_p = self.scope_model.refuse_probability(features) if self.scope_model else 0.0
         timings["compose"] = _ms(t0)
         notes = [ENGLISH_NOTE] if query.non_english else []
-        if FUTURE.search(text):
+        if not composition.refused and self.scope_model and refuse_p >= self.scope_model.threshold:
+            composition = replace(composition, refused=True, text="", citations=[], lines=[])
+        if composition.refused and features.future_cue:
             # The course records what happened; it cannot know what will happen next.
-            composition = replace(composition, refused=True, text="", citations=[])
             answer_text, mode_name = FUTURE_REFUSAL, "refusal"
         elif composition.refused:
             answer_text, mode_name = REFUSAL, "refusal"
@@ -195,9 +220,10 @@ class Tutor:
             search_query=query.text,
             mode=mode_name,
             notes=notes,
+            lines=[] if composition.refused else composition.lines,
             evidence={
-                "best_similarity": round(composition.best_similarity, 4),
-                "coverage": round(composition.coverage, 4),
+                **{k: round(v, 4) for k, v in asdict(features).items()},
+                "refuse_probability": round(refuse_p, 4),
             },
         )
         if chat is not None and not answer.refused:
@@ -206,6 +232,31 @@ class Tutor:
             answer = generate_answer(self, text, as_of, candidates, answer, chat)
         answer.timings_ms["total"] = _ms(started)
         return answer
+
+    def _scope_features(
+        self,
+        question: str,
+        hits: list[Hit],
+        composition: Composition,
+        request: ComposeRequest,
+        lexical: LexicalIndex,
+    ) -> ScopeFeatures:
+        """The evidence signals for the answer-or-refuse decision (see scope_model.py)."""
+        terms = request.coverage_terms
+        total = sum(lexical.idf(t) for t in terms)
+        known = sum(lexical.idf(t) for t in terms if lexical.knows(t))
+        future, advice = cues(question)
+        unknown_names = [t for t in proper_names(question) if not lexical.knows(t)]
+        return ScopeFeatures(
+            best_similarity=composition.best_similarity,
+            top_dense=max((h.dense or 0.0 for h in hits), default=0.0),
+            top_bm25=math.log1p(max((h.lexical or 0.0 for h in hits), default=0.0)),
+            known_share=known / total if total else 1.0,
+            unknown_names=float(min(len(unknown_names), 2)),
+            coverage=composition.coverage,
+            future_cue=future,
+            advice_cue=advice,
+        )
 
     def _chat_model(self) -> Any:
         """The configured language model, loaded once; None for extractive answers."""
@@ -217,17 +268,15 @@ class Tutor:
             self._chat = load_chat_model(self.settings.llm, self.settings)
         return self._chat
 
-    def _evidence_threshold(self, text: str, query: SearchQuery, lexical: LexicalIndex) -> float:
+    def _evidence_threshold(self, text: str, lexical: LexicalIndex) -> float:
         """How close a sentence must be to count as evidence for this question.
 
-        A word the course never uses ("price", "fee") hints that the question is about
-        something else, and an unknown name ("China", "Commerce") all the more: then only
-        strong evidence is enough.
+        An unknown name ("China", "Commerce") hints that the question is about something the
+        course does not cover: then only strong evidence is enough. Casual words, request words
+        ("explain", "simply") and typos (corrected before this) never raise the bar.
         """
         threshold = self.settings.refusal_threshold
-        if any(not lexical.knows(t) for t in tokenize(plain_words(text)) if t.isascii()):
-            threshold = max(threshold, self.settings.unknown_term_similarity)
-        if any(not lexical.knows(t) for t in proper_names(text)):
+        if self.scope_model is None and any(not lexical.knows(t) for t in proper_names(text)):
             threshold = max(threshold, self.settings.unknown_name_similarity)
         return threshold
 

@@ -28,6 +28,29 @@ class Citation:
     doc_start: int = 0  # offsets of the quote in the document body
     doc_end: int = 0
     historical: bool = False
+    # Further sentences of the same passage cited by other answer lines (one card per passage).
+    more_quotes: tuple[str, ...] = ()
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        return (self.quote, *self.more_quotes)
+
+
+LINE_ROLES = ("current", "history", "overview", "note")
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One sentence of an answer, with what it is for, so renderers never parse text back.
+
+    role: "current" (the state on the as-of date, or a plain fact), "history" (a state that
+    ended on `until`), "overview" (the lead fact of one document in a broad answer), "note".
+    """
+
+    role: str
+    text: str
+    citations: tuple[int, ...] = ()
+    until: str = ""  # ISO date a historical state ended
 
 
 @dataclass
@@ -45,6 +68,7 @@ class Answer:
     check: dict[str, Any] | None = None
     # Why it answered or refused: best sentence similarity and term coverage of the evidence.
     evidence: dict[str, float] = field(default_factory=dict)
+    lines: list[AnswerLine] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,6 +81,7 @@ class Answer:
                 "published_note": c["published_note"],
                 "chunk_id": c["chunk_id"],
                 "historical": c["historical"],
+                "more_quotes": list(c["more_quotes"]),
             }
             for c in data["citations"]
         ]

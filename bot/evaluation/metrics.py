@@ -144,7 +144,7 @@ def check_citations(answer: Answer, item: EvalItem) -> CitationCheck:
     supported = {
         c.doc_id
         for c in answer.citations
-        if c.doc_id in item.expected_docs or (c.quote and _matches_any(c.quote, item))
+        if c.doc_id in item.expected_docs or any(q and _matches_any(q, item) for q in c.quotes)
     }
     has_truth = bool(item.expected_docs or item.must_include)
     precision = len(supported) / len(cited) if cited and has_truth else None
@@ -160,7 +160,7 @@ def check_citations(answer: Answer, item: EvalItem) -> CitationCheck:
     for c in answer.citations:
         if not c.quote.strip():
             problems.append(f"citation [{c.n}] ({c.doc_id}) has an empty quote")
-        elif c.quote not in c.chunk_text:
+        elif any(q not in c.chunk_text for q in c.quotes):
             problems.append(f"the quote of citation [{c.n}] is not in its passage ({c.doc_id})")
     if not answer.refused and not answer.citations:
         problems.append("the answer cites no source")
@@ -255,7 +255,8 @@ def score_item(
     score.refused = bool(answer.refused)
     score.latency_ms = answer.timings_ms.get("total", latency_ms)
     score.citations = [
-        {"n": c.n, "doc_id": c.doc_id, "title": c.title, "quote": c.quote} for c in answer.citations
+        {"n": c.n, "doc_id": c.doc_id, "title": c.title, "quote": " … ".join(c.quotes)}
+        for c in answer.citations
     ]
 
     score.ranking, score.ranking_source = answer_ranking(answer)

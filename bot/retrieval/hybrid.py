@@ -20,8 +20,9 @@ from pydantic import ConfigDict
 
 from bot.config import Settings
 from bot.retrieval import store
-from bot.retrieval.embeddings import SentenceEmbeddings
+from bot.retrieval.embedder import Embedder
 from bot.retrieval.lexical import LexicalIndex
+from bot.retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,14 @@ class _Snapshot:
     lexical: LexicalIndex
     positions: dict[tuple[str, int], str]  # (doc id, chunk index) -> chunk id
     documents: dict[str, dict[str, Any]]  # doc id -> its first chunk's metadata
+    speller: Speller
     loaded_at: float = field(default_factory=time.monotonic)
 
 
 class SearchIndex:
     """The live index generation, reloaded when an ingest moves the pointer."""
 
-    def __init__(self, settings: Settings, embeddings: SentenceEmbeddings) -> None:
+    def __init__(self, settings: Settings, embeddings: Embedder) -> None:
         self.settings = settings
         self.embeddings = embeddings
         self._client = store.open_client(settings)
@@ -99,6 +101,7 @@ class SearchIndex:
             LexicalIndex(ids, texts),
             positions,
             documents,
+            Speller(texts),
         )
 
     def snapshot(self) -> _Snapshot:

@@ -44,6 +44,21 @@ QUESTION_WORDS = {
     "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
 }  # fmt: skip
 
+# Words that shape a request ("explain", "simply", "tell me about") rather than name its topic:
+# never unknown terms, never carried into follow-ups, never counted for coverage.
+# Matched on whole words, lower case.
+_REQUEST_TEXT = """
+    explain explained explaining simply simple briefly brief basically overview summary
+    summarise summarize tell describe give show help understand mean means meaning
+    please pls thanks thx quick quickly detail details detailed exactly actually really whole
+    story saga deal thing things stuff anything something happen happened happening happend
+    tldr eli5 kinda sorta like just ok okay so hey hi hmm um well know want wanna need
+    wondering wonder curious read heard lecturer teacher professor says said course case study
+    my our me we us you your i im ive id it its whats what's hows wheres whos whens
+    start finish end beginning
+"""
+REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
+
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -90,7 +105,13 @@ def plain_words(question: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z0-9()\-]*|\d[\w()\-.]*", text)
-    return [w for w in words if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS]
+    return [
+        w
+        for w in words
+        if w.lower() not in STOPWORDS
+        and w.lower() not in QUESTION_WORDS
+        and w.lower() not in REQUEST_WORDS
+    ]
 
 
 def is_follow_up(question: str) -> bool:

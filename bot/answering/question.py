@@ -1,0 +1,168 @@
+"""What a question asks for: its type, the kind of answer it expects, and its telling words.
+
+People type "explain catch-all controls simply", "what happend at the wto" or "how did korea
+respond?". The words that only shape the request ("explain", "simply", "tell me about") are
+not topic words (`bot.retrieval.query.REQUEST_WORDS`): counting them as unknown terms made
+the tutor refuse questions it could answer. And the question type says what a good sentence
+contains: a "when" question is answered by a sentence with a date, "how many" by one with a
+number, "which row" by one with an identifier, "explain" or "what happened" by an overview of
+the few documents that matter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.answering.dates import mentioned_dates
+
+
+class AnswerKind(Enum):
+    """The kind of fact a good answer sentence contains."""
+
+    DATE = "date"
+    NUMBER = "number"
+    IDENTIFIER = "identifier"
+    AGENT = "agent"  # a person, organisation or country
+    REASON = "reason"
+    DEFINITION = "definition"
+    OVERVIEW = "overview"  # several events or aspects, one lead fact each
+    STATE = "state"  # yes/no about a state or a fact
+    ANY = "any"
+
+
+BROAD = re.compile(
+    r"\b(explain|overview|summar[iy]\w*|tell me (?:about|more)|what happen\w*|"
+    r"what(?:'s| is| was) (?:the )?(?:deal|story|background)|walk me through|"
+    r"how did .{1,40}\b(?:respond|react|reply|retaliat\w*|answer)|"
+    r"from start to (?:finish|end)|in (?:a )?nutshell|describe|background)\b",
+    re.IGNORECASE,
+)
+WHEN = re.compile(r"\b(when|what (?:date|day|year|month)|since when|how soon)\b|いつ|언제", re.I)
+HOW_MANY = re.compile(
+    r"\b(how (?:many|much|long|big|large|high)|what (?:share|percent\w*|proportion|number|"
+    r"amount|figure|value|volume)|number of|roughly how|what was the (?:fine|penalty))\b",
+    re.IGNORECASE,
+)
+IDENTIFIER_Q = re.compile(
+    r"\b(which|what) (?:row|article|entry|item (?:number|code)|code|number|cas|"
+    r"list entry|paragraph|clause|annex|table)\b|\b(?:row|article|entry) (?:number|no)\b",
+    re.IGNORECASE,
+)
+WHO = re.compile(
+    r"\b(who|whom|whose|which (?:minister|ministry|official|company|country|"
+    r"countries|body|bodies|office|agency|organi[sz]ation))\b",
+    re.IGNORECASE,
+)
+WHY = re.compile(r"\b(why|reason\w*|what for|how come|motive\w*|justif\w*)\b", re.IGNORECASE)
+DEFINITION = re.compile(
+    r"^\s*(?:so\s+)?(?:what(?:'s| is| are| was| were)|wat is|whats|define|meaning of)\s+"
+    r"(?:an?\s+|the\s+)?[\w'\"-]+(?:\s+[\w'\"-]+){0,4}\s*\??\s*$",
+    re.IGNORECASE,
+)
+YES_NO = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+)?(is|are|was|were|does|do|did|can|could|may|has|have|had|"
+    r"will|would|should|must|isn'?t|wasn'?t|doesn'?t|didn'?t)\b",
+    re.IGNORECASE,
+)
+LIST = re.compile(
+    r"\b(which|what) (?:three|two|four|\d+) |\blist (?:of|the)\b|\bname the\b", re.IGNORECASE
+)
+COMPARE = re.compile(r"\b(difference|differ|compare|versus|vs\.?|compared)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """The type of a question and the answer kinds that would satisfy it, best first."""
+
+    name: str
+    kinds: tuple[AnswerKind, ...]
+    broad: bool = False
+    event_dates: tuple = ()  # dates the question names as the subject ("what happened on ...")
+
+    @property
+    def wants(self) -> AnswerKind:
+        return self.kinds[0] if self.kinds else AnswerKind.ANY
+
+
+def classify(question: str) -> QuestionType:
+    """The question type from its wording; the first match in a fixed order of specificity."""
+    text = question.strip()
+    dates = tuple(mentioned_dates(text))
+    broad = bool(BROAD.search(text))
+    if IDENTIFIER_Q.search(text):
+        return QuestionType("identifier", (AnswerKind.IDENTIFIER,), broad, dates)
+    if HOW_MANY.search(text):
+        return QuestionType("how-many", (AnswerKind.NUMBER,), broad, dates)
+    if WHEN.search(text):
+        return QuestionType("when", (AnswerKind.DATE,), broad, dates)
+    if WHO.search(text):
+        return QuestionType("who", (AnswerKind.AGENT,), broad, dates)
+    if WHY.search(text):
+        return QuestionType("why", (AnswerKind.REASON,), broad, dates)
+    if COMPARE.search(text):
+        return QuestionType("compare", (AnswerKind.DEFINITION,), True, dates)
+    if broad:
+        return QuestionType("overview", (AnswerKind.OVERVIEW,), True, dates)
+    if LIST.search(text):
+        return QuestionType("list", (AnswerKind.ANY,), False, dates)
+    if YES_NO.match(text):
+        return QuestionType("yes-no", (AnswerKind.STATE,), False, dates)
+    if DEFINITION.match(text):
+        return QuestionType("definition", (AnswerKind.DEFINITION,), False, dates)
+    return QuestionType("other", (AnswerKind.ANY,), False, dates)
+
+
+# -- what a sentence contains ---------------------------------------------------------------
+
+NUMBER_FACT = re.compile(
+    r"\d[\d,.]*\s*(?:%|per ?cent|percent|million|billion|trillion|yen|won|t\b|tonnes|days|"
+    r"hours|years|months|cases|items|countries|submissions|times|nm|µC)|"
+    r"(?:US\$|\$|¥|EUR|€)\s*\d|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\b",
+    re.IGNORECASE,
+)
+IDENTIFIER_FACT = re.compile(
+    r"\b(?:row|rows|article|art\.|item|items|annex|appended table|paragraph)\s+\d[\w()\-.]*|"
+    r"\b\d+\(\w{1,4}\)|\b\d[a-z]\d{3}\b|\bDS\d+\b|\bWT/DS\d+|\b\d{2,7}-\d{2}-\d\b",
+    re.IGNORECASE,
+)
+AGENT_FACT = re.compile(
+    r"\b(?:[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+|METI|MOTIE|CISTEC|WTO|DSB|Cabinet|Minister\w*|"
+    r"ministry|Ministry|government|President|Prime Minister|Secretary)\b"
+)
+REASON_FACT = re.compile(
+    r"\b(because|since|as a result|so that|reason\w*|due to|in order to|aim\w*|purpose|"
+    r"concern\w*|retaliat\w*|blamed|argued|said|stated|cited|worr\w*|to (?:stop|prevent|keep))\b",
+    re.IGNORECASE,
+)
+DEFINITION_FACT = re.compile(
+    r"\b(is|are|means|refers to|covers|is called|stands for|describes?)\b", re.IGNORECASE
+)
+
+
+def contains_kind(sentence: str, kind: AnswerKind) -> bool:
+    """True when the sentence holds a fact of the kind the question expects."""
+    if kind is AnswerKind.DATE:
+        return bool(mentioned_dates(sentence))
+    if kind is AnswerKind.NUMBER:
+        return bool(NUMBER_FACT.search(_without_dates(sentence)))
+    if kind is AnswerKind.IDENTIFIER:
+        return bool(IDENTIFIER_FACT.search(sentence))
+    if kind is AnswerKind.AGENT:
+        return bool(AGENT_FACT.search(sentence))
+    if kind is AnswerKind.REASON:
+        return bool(REASON_FACT.search(sentence))
+    if kind is AnswerKind.DEFINITION:
+        return bool(DEFINITION_FACT.search(sentence))
+    return False
+
+
+_DATEISH = re.compile(
+    r"\b\d{1,2}\s+[A-Z][a-z]+\s+(?:19|20)\d\d\b|\b[A-Z][a-z]+\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
+)
+
+
+def _without_dates(sentence: str) -> str:
+    """Years and dates are not the number a "how many" question wants."""
+    return _DATEISH.sub(" ", sentence)

@@ -1,0 +1,77 @@
+"""Typos corrected against the words the course itself uses ("floride" -> "fluoride").
+
+A misspelt topic word finds nothing in BM25 and weakens the dense match, so "what happend at
+the wto" or "fluorinated polymide" used to be refused. Only words the index does not know are
+corrected, only to a word it does know, and only within a small edit distance (rapidfuzz's
+Damerau-Levenshtein, so swapped letters count once): a real word the course never uses is
+left alone rather than turned into a near neighbour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+WORD = re.compile(r"[a-z]{4,}")
+MIN_CORRECTABLE = 4
+
+
+def max_edits(word: str) -> int:
+    """One edit for short words, two from eight letters on ("responsibilty")."""
+    return 1 if len(word) < 8 else 2
+
+
+class Speller:
+    """Corrects unknown words to the most frequent corpus word within `max_edits`."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(WORD.findall(text.lower()))
+        self.counts = counts
+        self._words = list(counts)
+
+    def knows(self, word: str) -> bool:
+        return word.lower() in self.counts
+
+    def correct_word(self, word: str) -> str | None:
+        """The corpus word meant by an unknown word, or None when none is close enough."""
+        lower = word.lower()
+        if len(lower) < MIN_CORRECTABLE or not lower.isalpha() or lower in self.counts:
+            return None
+        limit = max_edits(lower)
+        matches = process.extract(
+            lower,
+            self._words,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=limit,
+            limit=5,
+        )
+        if not matches:
+            return None
+        best = min(matches, key=lambda m: (m[1], -self.counts[m[0]]))
+        return best[0]
+
+    def corrections(self, text: str) -> dict[str, str]:
+        """Unknown word -> corpus word, for every correctable word of `text`."""
+        found: dict[str, str] = {}
+        for word in WORD.findall(text.lower()):
+            fixed = self.correct_word(word)
+            if fixed is not None:
+                found[word] = fixed
+        return found
+
+    def correct(self, text: str) -> str:
+        """`text` with its correctable words replaced (case of the rest kept)."""
+        fixes = self.corrections(text)
+        if not fixes:
+            return text
+        return re.sub(
+            r"[A-Za-z]{4,}",
+            lambda m: fixes.get(m.group(0).lower(), m.group(0)),
+            text,
+        )
