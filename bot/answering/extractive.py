@@ -369,7 +369,10 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         chosen = select_overview(cands, request.threshold)
         overview = len(chosen) > 1
     if not overview:
-        chosen = select(cands, request.threshold)
+        # The answer speaks for the as-of date: a state that has ended is shown only as the
+        # earlier state, unless nothing current answers at all.
+        current = [c for c in cands if c.period is Period.CURRENT]
+        chosen = select(current, request.threshold) or select(cands, request.threshold)
     if not chosen:
         return Composition("", [], True, best)
     if not overview:
