@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -16,6 +17,15 @@ from bot.ingest.documents import load_corpus
 CORPUS = PROJECT_ROOT / "corpus"
 MIN_WORDS, MAX_WORDS = 150, 600
 DOCS = load_corpus(CORPUS)
+
+
+def is_front_page(url: str) -> bool:
+    """A site's home or section page ("https://mainichi.jp/english/"), not a source."""
+    parts = urlsplit(url)
+    segments = [p for p in parts.path.split("/") if p]
+    return not parts.query and (
+        not segments or (len(segments) == 1 and segments[0].isalpha() and len(segments[0]) <= 10)
+    )
 
 
 def body_words(text: str) -> int:
@@ -31,7 +41,12 @@ def test_enough_documents_with_unique_ids_matching_file_names() -> None:
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.id)
 def test_document_metadata_and_size(doc) -> None:
-    assert doc.source_url.startswith("https://") or doc.source_url.startswith("http://")
+    if doc.source_url:
+        assert doc.source_url.startswith(("https://", "http://"))
+    else:
+        assert doc.source_url_note, f"{doc.id}: an empty source_url needs a source_url_note"
+    for url in [doc.source_url] + [o.get("url", "") for o in doc.other_sources]:
+        assert not url or not is_front_page(url), f"{doc.id}: {url} is a front page, not a source"
     assert doc.issuer and doc.source_title and doc.title
     if doc.valid_from and doc.valid_to:
         assert doc.valid_from <= doc.valid_to
