@@ -59,6 +59,7 @@ def test_real_rules_load(rules):
     assert set(rules.items) == {"hydrogen_fluoride", "fluorinated_polyimide", "resist"}
     assert set(rules.parameters) == {
         "hf_weight_percent", "fluorine_weight_percent", "wavelength_nm", "resist_type",
+        "ebeam_sensitivity_uc_per_mm2",
     }
     assert rules.parameters["resist_type"].choices == (
         "positive", "negative", "euv", "ebeam", "imprint",
@@ -111,6 +112,7 @@ def all_notes(rules) -> list:
     for item in rules.items.values():
         notes += [item.entry, item.not_listed, *item.not_listed_notes]
         notes += [clause.note for clause in item.clauses]
+        notes += [e.note for e in item.extractors if e.note is not None]
     notes += [m.note for m in rules.measures] + [m.note for m in rules.memberships]
     notes += [g.note for g in rules.group_licences.values()]
     notes += [t.note for t in rules.licence_types.values()]
@@ -119,7 +121,7 @@ def all_notes(rules) -> list:
 
 def test_every_citation_is_a_listed_document(rules):
     documents = set(rules.meta.documents)
-    assert len(documents) == 20
+    assert len(documents) == 21
     for note in all_notes(rules):
         assert note.citation in documents
         assert note.facts
@@ -127,6 +129,16 @@ def test_every_citation_is_a_listed_document(rules):
 
 # ---------------------------------------------------------------------------------------------
 # Broken rules
+
+
+def test_word_note_needs_text_citation_and_facts(rules_copy):
+    def drop_citation(data):
+        resist = next(i for i in data["items"] if i["id"] == "resist")
+        noted = next(e for e in resist["extract"] if "text" in e)
+        del noted["citation"]
+
+    edit(rules_copy, "items.yaml", drop_citation)
+    expect_error(rules_copy, "items.yaml", "extract")
 
 
 def test_yaml_syntax_error(rules_copy):

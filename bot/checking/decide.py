@@ -323,6 +323,9 @@ class _Decision:
         if sources:
             self.steps.append(Step("Parameters: " + "; ".join(sources) + ".",
                                    item.entry.citation))
+        for name, note in stated.notes.items():
+            if name in params and name not in explicit:
+                self.add(note, **params)
         for constraint in item.constraints:
             if all(c.evaluate(params) for c in constraint.when) and any(
                 c.evaluate(params) is False for c in constraint.require
@@ -375,7 +378,13 @@ class _Decision:
             for question in matched[0].questions:
                 self.questions.append(question)
             return "open"
-        needed = {name for _, status, missing in statuses if status == "open" for name in missing}
+        # Ask the kind first: a clause that lacks a choice (the kind of resist) asks only for
+        # that, so an EUV buyer is never asked for an e-beam resist's sensitivity.
+        needed: set[str] = set()
+        for _, status, missing in statuses:
+            if status == "open":
+                kinds = {n for n in missing if self.rules.parameters[n].kind == "choice"}
+                needed |= kinds or set(missing)
         if needed:
             for name in item.parameters:
                 if name in needed:

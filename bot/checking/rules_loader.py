@@ -231,8 +231,12 @@ class _Builder:
     def _extractor(self, node: YamlNode, item_params: tuple[str, ...]) -> Extractor:
         m = node.mapping(
             ["parameter", "patterns"],
-            ["value", "capture", "priority", "skip_context", "case_sensitive"],
+            ["value", "capture", "priority", "skip_context", "case_sensitive", "text", "citation",
+             "facts"],
         )
+        explained = [k for k in ("text", "citation", "facts") if k in m]
+        if explained and len(explained) != 3:
+            node.fail("a note on a word needs all of text, citation and facts")
         name = m["parameter"].text()
         if name not in item_params:
             m["parameter"].fail(f"'{name}' is not one of this item's parameters")
@@ -261,6 +265,7 @@ class _Builder:
             parameter=name, patterns=tuple(patterns), value=value,
             priority=m["priority"].integer() if "priority" in m else 0,
             skip_context=m["skip_context"].texts() if "skip_context" in m else (),
+            note=self._note_fields(m, item_params) if explained else None,
         )
 
     def _items(self, node: YamlNode) -> dict[str, Item]:
