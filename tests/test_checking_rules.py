@@ -90,6 +90,33 @@ def test_group_b_and_d_members(rules):
     assert "recalled" in rules.groups["D"].confidence
 
 
+def test_korea_group_dates_agree_between_corpus_and_rules(rules):
+    """T16, T20, L9, contradiction 9: the checker and the course give Korea the same dates.
+
+    Each dated membership's boundaries are written in the document it cites, and every corpus
+    paragraph that puts South Korea in Group B gives the day that took effect.
+    """
+    from bot.checking.decide import show_date
+    from bot.ingest.documents import load_corpus
+
+    docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    korea = [m for m in rules.memberships if m.country == "KR"]
+    assert [(m.group, m.start, m.end) for m in korea] == [
+        ("A", None, date(2019, 8, 27)), ("B", date(2019, 8, 28), date(2023, 7, 20)),
+        ("A", date(2023, 7, 21), None),
+    ]
+    for m in korea:
+        text = docs[m.note.citation].text
+        for day in (m.start, m.end):
+            if day is not None:
+                assert show_date(day) in text, (m.note.citation, day)
+    start_b = show_date(korea[1].start)
+    for doc in docs.values():
+        for paragraph in doc.text.split("\n\n"):
+            if re.search(r"South Korea (?:was )?(?:put|placed) in Group B", paragraph):
+                assert start_b in paragraph, (doc.id, paragraph)
+
+
 def test_every_fact_id_exists_in_the_fact_sheet(rules):
     if not FACTS.exists():
         pytest.skip("shared/reference/facts.md is not beside this checkout")
