@@ -174,6 +174,28 @@ def test_other_destinations(rules, item, code, group, types, day):
     assert licence_ids(result) == types
 
 
+# L15 (weak; D recalled), L14 (weak): wherever the checker shows a group, it says how far the
+# group's list can be trusted.
+GROUP_CAVEATS = [
+    ("US", "A", ["weak source"]),
+    ("TR", "B", ["2023", "2 August 2019"]),
+    ("KR", "B", ["2023", "2 August 2019"]),  # on 2020-01-15 (T16, T20)
+    ("VN", "C", ["2023", "Iran, Iraq and North Korea"]),
+    ("IR", "D", ["only Iran, Iraq and North Korea", "recalled"]),
+]
+
+
+@pytest.mark.parametrize(("code", "group", "words"), GROUP_CAVEATS)
+def test_group_is_shown_with_its_caveat(rules, code, group, words):
+    result = listed(rules, "resist", code, "2020-01-15")
+    assert result.destination.group == group
+    destination_step = next(s.text for s in result.steps if s.text.startswith("Destination on"))
+    (line,) = [x for x in render_text(result).splitlines() if x.startswith("- Destination:")]
+    for text in (destination_step, line, result.destination.group_caveat):
+        for word in words:
+            assert word in text, (word, text)
+
+
 def test_group_d_is_marked_unconfirmed(rules):
     result = listed(rules, "resist", "IR", TODAY)  # L15: Group D definition is recalled
     assert "unconfirmed" in all_text(result)
@@ -696,8 +718,10 @@ def test_cli_json(runner):
     assert data["verdict"] == LICENCE_REQUIRED  # R2, C2
     assert data["item"] == "resist"
     assert data["licence_types"] == IND_SPECIFIC  # T7, T36
+    caveat = data["destination"].pop("group_caveat")
     assert data["destination"] == {"code": "KR", "name": "South Korea", "group": "B",
                                    "group_name": "Group B"}  # T16, T20
+    assert "2023" in caveat  # L15: the Group B list is a 2023 blog list
     assert data["as_of"] == "2020-01-15"
     assert data["control_entries"][0]["international"] == "Wassenaar Arrangement 3C002"
     assert data["catch_all"]["status"] == "not_relevant"

@@ -80,10 +80,11 @@ class DestinationInfo:
     name: str
     group: str
     group_name: str
+    group_caveat: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "name": self.name, "group": self.group,
-                "group_name": self.group_name}
+                "group_name": self.group_name, "group_caveat": self.group_caveat}
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class _Decision:
             disclaimer=rules.meta.disclaimer,
             destination=DestinationInfo(
                 placement.country.code, placement.country.name, placement.group.code,
-                placement.group.name,
+                placement.group.name, placement.group.caveat,
             ) if placement else None,
             parameters=params,
         )
@@ -356,7 +357,8 @@ class _Decision:
                 ))
             return None
         placement = place(country, self.as_of, rules)
-        text = fill(placement.note.text, {"country": country.name}) + how
+        text = f"{fill(placement.note.text, {'country': country.name})} {placement.group.caveat}"
+        text += how
         self.steps.append(Step(
             f"Destination on {show_date(self.as_of)}: {country.name} ({country.code}), "
             f"{placement.group.name}. {text}", placement.note.citation,

@@ -284,12 +284,15 @@ class Country:
 
 @dataclass(frozen=True)
 class Group:
+    """A destination group; `caveat` says how far its member list can be trusted."""
+
     code: str
     name: str
     former_name: str
     default: bool
     confidence: str
     note: Note
+    caveat: str
 
 
 @dataclass(frozen=True)

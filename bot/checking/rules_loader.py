@@ -400,7 +400,7 @@ class _Builder:
         spans: list[tuple[Membership, YamlNode]] = []
         for g in node.list():
             m = g.mapping(
-                ["code", "name", "citation", "facts", "confidence", "text", "members"],
+                ["code", "name", "citation", "facts", "confidence", "text", "caveat", "members"],
                 ["former_name", "default"],
             )
             code = m["code"].new_name(_GROUP_CODE, groups, "must be a new one-letter group code")
@@ -409,7 +409,7 @@ class _Builder:
                 code=code, name=m["name"].text(),
                 former_name=m["former_name"].text() if "former_name" in m else "",
                 default=m["default"].flag() if "default" in m else False,
-                confidence=m["confidence"].text(), note=note,
+                confidence=m["confidence"].text(), note=note, caveat=m["caveat"].text(),
             )
             for member in m["members"].list():
                 country = self._country_code(member, countries)

@@ -125,6 +125,7 @@ ol.steps { padding-left: 1.4em; margin: .2em 0; }
 ol.steps > li { margin: 0 0 .8em 0; }
 .step-text { margin-bottom: .2em; }
 .card.uncited { border-left-color: #9ca3af; }
+.group-caveat { font-size: .85em; color: #4b5563; }
 .disclaimer { margin-top: 1em; padding: .6em .9em; border-radius: 8px; background: #f3f4f6;
   font-size: .9em; color: #374151; }
 """
@@ -393,7 +394,9 @@ def render_facts(result: CheckResult, rules: Rules) -> str:
         rows.append(("Control entry", "<br>".join(escape(p) for p in parts if p)))
     if result.destination:
         d = result.destination
-        rows.append(("Destination", escape(f"{d.name} ({d.code}), {d.group_name}")))
+        caveat = (f'<div class="group-caveat">{escape(d.group_caveat)}</div>'
+                  if d.group_caveat else "")
+        rows.append(("Destination", escape(f"{d.name} ({d.code}), {d.group_name}") + caveat))
     if result.parameters:
         shown = [
             f"{escape(rules.parameters[k].label if k in rules.parameters else k)}: "
