@@ -624,6 +624,18 @@ def test_technology(rules):
     assert licence_ids(result) == IND
 
 
+@pytest.mark.parametrize("day", ["2023-03-23", "2024-01-01"])
+def test_technology_after_the_2023_revision_is_not_extended(rules, day):
+    # T41 speaks of the three items only: their technology keeps the individual licence here.
+    result = check(rules, "know-how for hydrogen fluoride", destination="KR",
+                   params={"hf_weight_percent": "50"}, date=date.fromisoformat(day))
+    assert result.form == "technology"
+    assert licence_ids(result) == IND
+    assert "does not say" in all_text(result)
+    goods = listed(rules, "hydrogen_fluoride", "KR", day)
+    assert licence_ids(goods) == IND_SGB  # T41, T42: the goods themselves
+
+
 def test_technology_before_measures(rules):
     result = check(rules, "drawings for a fluorinated polyimide plant", destination="KR",
                    params={"fluorine_weight_percent": "12"}, date=date(2019, 7, 3))
