@@ -636,6 +636,18 @@ def test_technology_after_the_2023_revision_is_not_extended(rules, day):
     assert licence_ids(goods) == IND_SGB  # T41, T42: the goods themselves
 
 
+def test_catch_all_for_technology_says_what_the_sources_do_not(rules):
+    # L5, L8: the technology table mirrors Appended Table 1; catch-all for technology is not
+    # described, so a technology check outside the list says so instead of implying it.
+    result = check(rules, "know-how for hydrogen fluoride", destination="TR",
+                   params={"hf_weight_percent": "20"})
+    assert result.verdict == NOT_LISTED
+    step = next(s for s in result.steps if "catch-all applies to technology" in s.text)
+    assert step.citation == "foreign-exchange-order-technology"
+    goods = check(rules, "hydrogen fluoride", destination="TR", params={"hf_weight_percent": "20"})
+    assert "applies to technology" not in all_text(goods)
+
+
 def test_technology_before_measures(rules):
     result = check(rules, "drawings for a fluorinated polyimide plant", destination="KR",
                    params={"fluorine_weight_percent": "12"}, date=date(2019, 7, 3))

@@ -135,7 +135,8 @@ def test_every_fact_id_exists_in_the_fact_sheet(rules):
 def all_notes(rules) -> list:
     notes = [rules.technology.note, rules.other_licences, rules.meta.unknown_item,
              rules.meta.classification, rules.meta.list_control, rules.meta.groups_renamed,
-             rules.catch_all.listed, rules.catch_all.group_a, rules.catch_all.applies_if]
+             rules.catch_all.listed, rules.catch_all.group_a, rules.catch_all.applies_if,
+             rules.catch_all.technology]
     for item in rules.items.values():
         notes += [item.entry, item.not_listed, *item.not_listed_notes]
         notes += [clause.note for clause in item.clauses]

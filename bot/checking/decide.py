@@ -450,6 +450,8 @@ class _Decision:
         if outcome in ("open", "unknown") and status != "depends":
             text = f"If the product is not listed: {text[0].lower()}{text[1:]}"
         self.steps.append(Step(text, note.citation))
+        if self.form == "technology" and status != "not_relevant":
+            self.add(catch.technology)
         if status == "applies_if" and outcome != "open":
             self.questions.extend(q for q in questions if q not in self.questions)
         return CatchAllInfo(status, text, tuple(questions), note.citation)

@@ -352,6 +352,7 @@ class CatchAll:
     applies_if: Note
     unknown_destination: Note
     questions: tuple[str, ...]
+    technology: Note  # what the sources do not say about catch-all for technology
 
 
 @dataclass(frozen=True)

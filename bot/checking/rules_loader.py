@@ -73,7 +73,8 @@ class _Builder:
         text_lookup, text_terms = self._text_lookup(countries, s["places"])
         licence_types = self._licence_types(s["licence_types"])
         catch = s["catch_all"].mapping(
-            ["citation", "listed", "group_a", "applies_if", "unknown_destination", "questions"]
+            ["citation", "listed", "group_a", "applies_if", "unknown_destination", "questions",
+             "technology"]
         )
         citation = self._citation(catch["citation"])
         return Rules(
@@ -100,6 +101,7 @@ class _Builder:
                     catch["unknown_destination"], CONTEXT_FIELDS, citation
                 ),
                 questions=catch["questions"].texts(),
+                technology=self._note(catch["technology"], CONTEXT_FIELDS),
             ),
         )
 
