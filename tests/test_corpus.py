@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.ingest.chunking import sentence_spans
@@ -117,9 +118,37 @@ def test_key_dates_carry_over_exactly() -> None:
     assert months, "dates are written as day month year"
 
 
-def test_terms_file_maps_glossary_terms() -> None:
-    import yaml
+TERMS = yaml.safe_load((CORPUS / "terms.yaml").read_text(encoding="utf-8"))
+# Numerals written in the term itself, so 別表第三 may translate as "Appended Table 3".
+NUMERALS = str.maketrans("一二三四五六七八九１２３４５６７８９", "123456789123456789")
+# Words that state a fact about a term (a row, an article, a period, a count) rather than
+# translate it.
+FACT_WORDS = re.compile(
+    r"\b(rows?|articles?|art|annex|items? \d|years?|months?|days?|cases|since|until|"
+    r"responsibility|required|needed|ban(?:ned)?s? on)\b",
+    re.IGNORECASE,
+)
 
-    terms = yaml.safe_load((CORPUS / "terms.yaml").read_text(encoding="utf-8"))
+
+def test_terms_file_maps_glossary_terms() -> None:
     for term in ("ホワイト国", "불화수소", "該非判定", "화이트리스트", "包括許可", "個別許可"):
-        assert term in terms, term
+        assert term in TERMS, term
+
+
+@pytest.mark.parametrize(("term", "english"), sorted(TERMS.items()))
+def test_terms_are_translations_only(term: str, english: str) -> None:
+    """Issue 12: the glossary translates; it never adds numbers, rows, codes or facts."""
+    numbers_in_term = set(re.findall(r"\d+", term.translate(NUMERALS)))
+    for number in re.findall(r"\d+", english):
+        assert number in numbers_in_term, f"{term}: {english!r} adds the number {number}"
+    assert not FACT_WORDS.search(english), f"{term}: {english!r} states a fact"
+    assert len(english.split()) <= 8, f"{term}: {english!r} is more than a translation"
+
+
+def test_the_terms_check_catches_facts() -> None:
+    for term, english in [("フッ化水素", "hydrogen fluoride row 3(1)"), ("書類保存", "7 years"),
+                          ("該非判定", "classification exporter responsibility"),
+                          ("不正輸出", "illegal exports 156 cases")]:
+        with pytest.raises(AssertionError):
+            test_terms_are_translations_only(term, english)
+    test_terms_are_translations_only("別表第三", "Appended Table 3")
