@@ -81,6 +81,48 @@ def test_no_two_documents_say_the_same_thing() -> None:
     assert sims[i, j] < 0.95, (DOCS[i].id, DOCS[j].id, float(sims[i, j]))
 
 
+# Issue 12: a corpus sentence states a fact. It never quotes a question or talks about answers,
+# and never points at another document; retrieval finds related documents, not the text.
+QUESTION_OR_ANSWER = re.compile(
+    r"[\"'“‘][^\"'”’]{3,}\?[\"'”’]|\bshort answer\b|\b(?:a|the|good|accurate) answer\b"
+    r"|\bwhen (?:a|the) question\b"
+    r"|\bthis (?:course|tutor) (?:therefore )?(?:answers|uses|does not)",
+    re.IGNORECASE,
+)
+POINTER = re.compile(
+    r"\bsee the\b|\bdocuments? (?:on|about)\b|\bthis document\b|\bthe [\w-]+ document\b"
+    r"|\bits own document\b|\bseparate (?:news )?document\b"
+    r"|(?<!-)\b(?:timeline|related|other|separate) documents?\b|\bexplained in the\b",
+    re.IGNORECASE,
+)
+
+
+def body_sentences(doc) -> list[str]:
+    spans = sentence_spans(doc.text, 0, len(doc.text))
+    texts = (doc.text[s.start : s.end].strip() for s in spans)
+    return [t for t in texts if not t.startswith("#")]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.id)
+def test_sentences_state_facts_not_questions_or_pointers(doc) -> None:
+    for sentence in body_sentences(doc):
+        assert not QUESTION_OR_ANSWER.search(sentence), (doc.id, sentence)
+        assert not POINTER.search(sentence), (doc.id, sentence)
+
+
+def test_question_and_pointer_patterns() -> None:
+    for bad in ['In that period, the short answer to "Is South Korea on the white list?" was no.',
+                "What Group B meant is explained in the document on South Korea in Group B.",
+                "Japan returned South Korea to Group A (see the document on the restoration).",
+                "The licence-types document explains the choice.",
+                "This course therefore answers: the meeting lasted over five hours."]:
+        assert QUESTION_OR_ANSWER.search(bad) or POINTER.search(bad), bad
+    for good in ["The request was circulated as document WT/DS590/1.",
+                 "The documents needed for an individual licence went from 5 types to 3.",
+                 "The sources used in this course do not confirm the year."]:
+        assert not (QUESTION_OR_ANSWER.search(good) or POINTER.search(good)), good
+
+
 def test_recalled_facts_are_never_stated_as_certain() -> None:
     """Facts the fact sheet marks 'recalled' appear only with an explicit caveat."""
     recalled = {
