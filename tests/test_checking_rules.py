@@ -117,6 +117,27 @@ def test_korea_group_dates_agree_between_corpus_and_rules(rules):
                 assert start_b in paragraph, (doc.id, paragraph)
 
 
+def test_rule_periods_lie_within_the_state_documents_they_cite(rules):
+    """A dated rule that cites a state document holds only while that state does, so the
+    checker and the chat never disagree about a date (three-items, resist, Korea's groups)."""
+    from bot.ingest.documents import load_corpus
+
+    docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    spans = [(m.id, m.start, m.end, m.note.citation) for m in rules.measures]
+    spans += [(f"KR {m.group}", m.start, m.end, m.note.citation)
+              for m in rules.memberships if m.start or m.end]
+    checked = 0
+    for name, start, end, cited in spans:
+        doc = docs[cited]
+        if doc.kind != "state":
+            continue
+        checked += 1
+        assert start is not None and start >= doc.valid_from, (name, cited)
+        if doc.valid_to:
+            assert end is not None and end <= doc.valid_to, (name, cited)
+    assert checked >= 4
+
+
 def test_every_fact_id_exists_in_the_fact_sheet(rules):
     if not FACTS.exists():
         pytest.skip("shared/reference/facts.md is not beside this checkout")
