@@ -11,6 +11,7 @@ import click
 
 from bot.config import load_settings, offline_environment, settings_help
 from bot.errors import TutorError
+from bot.ingest.documents import published_label
 
 
 def _settings(**overrides):
@@ -81,9 +82,9 @@ def _print_answer(data: dict) -> None:
         click.echo("\nSources:")
     for c in data["citations"]:
         section = f" › {c['section']}" if c["section"] else ""
-        note = f" ({c['published_note']})" if c.get("published_note") else ""
-        click.echo(f"[{c['n']}] {c['title']}{section} — {c['issuer']}, {c['published']}{note}")
-        click.echo(f"    {c['source_url']}")
+        dated = published_label(c["published"], c.get("published_note", ""))
+        click.echo(f"[{c['n']}] {c['title']}{section} — {c['issuer']}, {dated}")
+        click.echo(f"    {c['source_url'] or 'address not recorded'}")
         click.echo(f'    "{c["quote"]}"')
 
 

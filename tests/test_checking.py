@@ -40,7 +40,7 @@ DOCUMENTS = {
     "three-items-individual-licences-2019", "resist-specific-bulk-2019-12", "settlement-2023-03",
     "three-items-today", "catch-all-controls", "licence-types", "appended-table-3-white-list",
     "faq-exporting-three-items-today", "export-trade-control-order", "fefta-overview",
-    "foreign-exchange-order-technology",
+    "foreign-exchange-order-technology", "lithography-wavelengths",
 }
 
 # A listed product of each item (L6, R2): 50% HF (> 30%), 12% bound fluorine (>= 10%),
@@ -174,6 +174,28 @@ def test_other_destinations(rules, item, code, group, types, day):
     assert licence_ids(result) == types
 
 
+# L15 (weak; D recalled), L14 (weak): wherever the checker shows a group, it says how far the
+# group's list can be trusted.
+GROUP_CAVEATS = [
+    ("US", "A", ["weak source"]),
+    ("TR", "B", ["2023", "2 August 2019"]),
+    ("KR", "B", ["2023", "2 August 2019"]),  # on 2020-01-15 (T16, T20)
+    ("VN", "C", ["2023", "Iran, Iraq and North Korea"]),
+    ("IR", "D", ["only Iran, Iraq and North Korea", "recalled"]),
+]
+
+
+@pytest.mark.parametrize(("code", "group", "words"), GROUP_CAVEATS)
+def test_group_is_shown_with_its_caveat(rules, code, group, words):
+    result = listed(rules, "resist", code, "2020-01-15")
+    assert result.destination.group == group
+    destination_step = next(s.text for s in result.steps if s.text.startswith("Destination on"))
+    (line,) = [x for x in render_text(result).splitlines() if x.startswith("- Destination:")]
+    for text in (destination_step, line, result.destination.group_caveat):
+        for word in words:
+            assert word in text, (word, text)
+
+
 def test_group_d_is_marked_unconfirmed(rules):
     result = listed(rules, "resist", "IR", TODAY)  # L15: Group D definition is recalled
     assert "unconfirmed" in all_text(result)
@@ -216,7 +238,7 @@ THRESHOLDS = [
     ("resist", {"wavelength_nm": "13.5"}, LICENCE_REQUIRED),  # R2: EUV band, any tone
     ("resist", {"resist_type": "euv"}, LICENCE_REQUIRED),  # R2
     ("resist", {"resist_type": "euv", "wavelength_nm": "13.5"}, LICENCE_REQUIRED),  # R2
-    ("resist", {"resist_type": "ebeam"}, LICENCE_REQUIRED),  # R2 (sensitivity decides)
+    ("resist", {"resist_type": "ebeam"}, NEED_MORE_INFORMATION),  # R2, R9: sensitivity decides
     ("resist", {"resist_type": "imprint"}, NEED_MORE_INFORMATION),  # R2: "certain" ones
 ]
 
@@ -232,10 +254,88 @@ def test_thresholds(rules, item, params, verdict):
         assert result.licence_types == ()
 
 
-def test_ebeam_says_sensitivity_decides(rules):
+def test_ebeam_asks_for_its_sensitivity(rules):
+    # R2, R9 note: an e-beam resist is listed only at 0.01 µC/mm² or better, so ask.
     result = check(rules, item="resist", params={"resist_type": "ebeam"}, destination="US")
-    assert "0.01 µC/mm²" in all_text(result)  # R2
-    assert "decides" in all_text(result)
+    assert result.verdict == NEED_MORE_INFORMATION
+    assert result.missing_parameters == ("ebeam_sensitivity_uc_per_mm2",)
+    assert "0.01 µC/mm²" in result.questions[0]
+
+
+def test_cli_ebeam_resist_asks_for_sensitivity():
+    """Issue 13: `bot check "e-beam resist" --to KR` asks instead of answering "listed"."""
+    out = CliRunner().invoke(check_command, ["e-beam resist", "--to", "KR", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["verdict"] == NEED_MORE_INFORMATION
+    assert data["missing_parameters"] == ["ebeam_sensitivity_uc_per_mm2"]
+
+
+# Each boundary of 3C002 as the fact sheet gives it (R2, L6, R9): just on the listed side, on
+# the boundary, just on the other side. Units: µC/mm² for e-beam, nm for the bands.
+BOUNDARIES = [
+    # e-beam / ion-beam resists: listed at 0.01 µC/mm² or better, i.e. 0.01 or less (R2)
+    ({"resist_type": "ebeam", "ebeam_sensitivity_uc_per_mm2": "0.009"}, LICENCE_REQUIRED),
+    ({"resist_type": "ebeam", "ebeam_sensitivity_uc_per_mm2": "0.01"}, LICENCE_REQUIRED),
+    ({"resist_type": "ebeam", "ebeam_sensitivity_uc_per_mm2": "0.0101"}, NOT_LISTED),
+    ({"resist_type": "ebeam", "ebeam_sensitivity_uc_per_mm2": "1"}, NOT_LISTED),
+    # 245 nm: positive resists below 245 nm (R2, L6: "up to but not including 245 nm")
+    ({"resist_type": "positive", "wavelength_nm": "244.99"}, LICENCE_REQUIRED),
+    ({"resist_type": "positive", "wavelength_nm": "245"}, NOT_LISTED),
+    ({"resist_type": "positive", "wavelength_nm": "245.01"}, NOT_LISTED),
+    # 15 nm: the positive band starts at 15 nm; below it any resist is in the EUV band (R2)
+    ({"resist_type": "positive", "wavelength_nm": "15.01"}, LICENCE_REQUIRED),
+    ({"resist_type": "positive", "wavelength_nm": "15"}, LICENCE_REQUIRED),
+    ({"resist_type": "positive", "wavelength_nm": "14.99"}, LICENCE_REQUIRED),
+    ({"resist_type": "negative", "wavelength_nm": "15.01"}, NOT_LISTED),
+    ({"resist_type": "negative", "wavelength_nm": "15"}, NOT_LISTED),
+    ({"resist_type": "negative", "wavelength_nm": "14.99"}, LICENCE_REQUIRED),
+    # 1 nm: the EUV band is above 1 nm (R2)
+    ({"resist_type": "negative", "wavelength_nm": "1.01"}, LICENCE_REQUIRED),
+    ({"resist_type": "negative", "wavelength_nm": "1"}, NOT_LISTED),
+    ({"resist_type": "negative", "wavelength_nm": "0.99"}, NOT_LISTED),
+]
+
+
+@pytest.mark.parametrize(("params", "verdict"), BOUNDARIES)
+def test_3c002_boundaries(rules, params, verdict):
+    result = check(rules, item="resist", params=params, destination="KR", date=date(2024, 1, 1))
+    assert result.verdict == verdict
+    assert result.missing_parameters == ()
+
+
+# Wavelength words (R9): the value they stand for, the verdict for a positive resist, and the
+# step that says so, citing the document that holds R9.
+WAVELENGTH_WORDS = [
+    ("positive g-line resist", 436.0, NOT_LISTED),
+    ("positive i-line resist", 365.0, NOT_LISTED),
+    ("positive KrF resist", 248.0, NOT_LISTED),
+    ("positive ArF resist", 193.0, LICENCE_REQUIRED),
+    ("positive ArF immersion resist", 193.0, LICENCE_REQUIRED),
+    ("positive ArFi resist", 193.0, LICENCE_REQUIRED),
+    ("positive EUV resist", 13.5, LICENCE_REQUIRED),
+]
+
+
+@pytest.mark.parametrize(("description", "nm", "verdict"), WAVELENGTH_WORDS)
+def test_wavelength_words_map_to_r9_with_citation(rules, description, nm, verdict):
+    result = check(rules, description, destination="US", date=date(2024, 1, 1))
+    assert result.parameters["wavelength_nm"] == nm
+    assert result.verdict == verdict
+    cited = [s for s in result.steps if s.citation == "lithography-wavelengths"]
+    assert len(cited) == 1 and f"{nm:g} nm" in cited[0].text
+
+
+def test_a_wavelength_given_explicitly_needs_no_word_note(rules):
+    result = check(rules, "positive ArF resist", destination="US",
+                   params={"wavelength_nm": "193"})
+    assert not any(s.citation == "lithography-wavelengths" for s in result.steps)
+
+
+def test_a_word_and_a_number_that_disagree_are_not_guessed(rules):
+    result = check(rules, "positive KrF resist at 193 nm", destination="US")
+    assert "wavelength_nm" not in result.parameters
+    assert "differing values" in all_text(result)
 
 
 def test_imprint_asks_without_inventing_parameters(rules):
@@ -392,6 +492,12 @@ BAD_INPUT = [
      "Contradictory"),
     ({"destination": "KR", "params": {"resist_type": "ebeam", "wavelength_nm": "193"}},
      "Contradictory"),
+    # R2: the sensitivity condition is for e-beam and ion-beam resists only.
+    ({"destination": "KR", "params": {"resist_type": "positive",
+                                      "ebeam_sensitivity_uc_per_mm2": "0.01"}}, "Contradictory"),
+    ({"destination": "KR", "params": {"ebeam_sensitivity_uc_per_mm2": "0"}}, "above 0"),
+    ({"destination": "KR", "params": {"ebeam_sensitivity_uc_per_mm2": "fast"}},
+     "must be a number"),
 ]
 
 
@@ -439,7 +545,8 @@ def test_country_names_and_codes(rules, typed, code):
 
 DESCRIPTIONS = [
     # description, item, parameters stated, destination found
-    ("EUV photoresist for a fab in Pyeongtaek", "resist", {"resist_type": "euv"}, "KR"),
+    ("EUV photoresist for a fab in Pyeongtaek", "resist",
+     {"resist_type": "euv", "wavelength_nm": 13.5}, "KR"),  # R9: EUV is 13.5 nm
     ("ArF immersion photoresist", "resist", {"wavelength_nm": 193.0}, None),
     ("KrF resist", "resist", {"wavelength_nm": 248.0}, None),
     ("i-line resist", "resist", {"wavelength_nm": 365.0}, None),
@@ -448,6 +555,8 @@ DESCRIPTIONS = [
     ("positive EUV resist, 13.5 nm", "resist", {"resist_type": "euv", "wavelength_nm": 13.5},
      None),
     ("electron beam resist", "resist", {"resist_type": "ebeam"}, None),
+    ("ion-beam resist", "resist", {"resist_type": "ebeam"}, None),  # R2: e-beam/ion-beam
+    ("g-line resist", "resist", {"wavelength_nm": 436.0}, None),  # R9
     ("resist for a 5 nm node", "resist", {}, None),
     ("50% hydrogen fluoride", "hydrogen_fluoride", {"hf_weight_percent": 50.0}, None),
     ("hydrofluoric acid 55 wt%", "hydrogen_fluoride", {"hf_weight_percent": 55.0}, None),
@@ -461,7 +570,7 @@ DESCRIPTIONS = [
     ("불화 폴리이미드", "fluorinated_polyimide", {}, None),
     ("불화수소", "hydrogen_fluoride", {}, None),
     ("포토레지스트 한국", "resist", {}, "KR"),
-    ("EUVレジスト", "resist", {"resist_type": "euv"}, None),
+    ("EUVレジスト", "resist", {"resist_type": "euv", "wavelength_nm": 13.5}, None),
 ]
 
 
@@ -515,6 +624,30 @@ def test_technology(rules):
     assert licence_ids(result) == IND
 
 
+@pytest.mark.parametrize("day", ["2023-03-23", "2024-01-01"])
+def test_technology_after_the_2023_revision_is_not_extended(rules, day):
+    # T41 speaks of the three items only: their technology keeps the individual licence here.
+    result = check(rules, "know-how for hydrogen fluoride", destination="KR",
+                   params={"hf_weight_percent": "50"}, date=date.fromisoformat(day))
+    assert result.form == "technology"
+    assert licence_ids(result) == IND
+    assert "does not say" in all_text(result)
+    goods = listed(rules, "hydrogen_fluoride", "KR", day)
+    assert licence_ids(goods) == IND_SGB  # T41, T42: the goods themselves
+
+
+def test_catch_all_for_technology_says_what_the_sources_do_not(rules):
+    # L5, L8: the technology table mirrors Appended Table 1; catch-all for technology is not
+    # described, so a technology check outside the list says so instead of implying it.
+    result = check(rules, "know-how for hydrogen fluoride", destination="TR",
+                   params={"hf_weight_percent": "20"})
+    assert result.verdict == NOT_LISTED
+    step = next(s for s in result.steps if "catch-all applies to technology" in s.text)
+    assert step.citation == "foreign-exchange-order-technology"
+    goods = check(rules, "hydrogen fluoride", destination="TR", params={"hf_weight_percent": "20"})
+    assert "applies to technology" not in all_text(goods)
+
+
 def test_technology_before_measures(rules):
     result = check(rules, "drawings for a fluorinated polyimide plant", destination="KR",
                    params={"fluorine_weight_percent": "12"}, date=date(2019, 7, 3))
@@ -550,7 +683,8 @@ def test_every_step_cites_a_corpus_document(rules, kwargs):
 def test_disclaimer_and_json_shape(rules, kwargs):
     data = check_product(CheckRequest(**kwargs), rules=rules).to_dict()
     assert "not legal advice" in data["disclaimer"]
-    assert "Security Export Licensing Division" in data["disclaimer"]
+    # T2 names the office that handled the three items in 2019, not today's contact point.
+    assert "METI" in data["disclaimer"] and "Security Export Licensing" not in data["disclaimer"]
     assert "CISTEC" in data["disclaimer"]
     for key in ("verdict", "item", "control_entries", "licence_types", "catch_all",
                 "missing_parameters", "steps", "as_of", "disclaimer", "destination"):
@@ -609,8 +743,10 @@ def test_cli_json(runner):
     assert data["verdict"] == LICENCE_REQUIRED  # R2, C2
     assert data["item"] == "resist"
     assert data["licence_types"] == IND_SPECIFIC  # T7, T36
+    caveat = data["destination"].pop("group_caveat")
     assert data["destination"] == {"code": "KR", "name": "South Korea", "group": "B",
                                    "group_name": "Group B"}  # T16, T20
+    assert "2023" in caveat  # L15: the Group B list is a 2023 blog list
     assert data["as_of"] == "2020-01-15"
     assert data["control_entries"][0]["international"] == "Wassenaar Arrangement 3C002"
     assert data["catch_all"]["status"] == "not_relevant"

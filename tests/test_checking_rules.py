@@ -59,6 +59,7 @@ def test_real_rules_load(rules):
     assert set(rules.items) == {"hydrogen_fluoride", "fluorinated_polyimide", "resist"}
     assert set(rules.parameters) == {
         "hf_weight_percent", "fluorine_weight_percent", "wavelength_nm", "resist_type",
+        "ebeam_sensitivity_uc_per_mm2",
     }
     assert rules.parameters["resist_type"].choices == (
         "positive", "negative", "euv", "ebeam", "imprint",
@@ -89,6 +90,54 @@ def test_group_b_and_d_members(rules):
     assert "recalled" in rules.groups["D"].confidence
 
 
+def test_korea_group_dates_agree_between_corpus_and_rules(rules):
+    """T16, T20, L9, contradiction 9: the checker and the course give Korea the same dates.
+
+    Each dated membership's boundaries are written in the document it cites, and every corpus
+    paragraph that puts South Korea in Group B gives the day that took effect.
+    """
+    from bot.checking.decide import show_date
+    from bot.ingest.documents import load_corpus
+
+    docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    korea = [m for m in rules.memberships if m.country == "KR"]
+    assert [(m.group, m.start, m.end) for m in korea] == [
+        ("A", None, date(2019, 8, 27)), ("B", date(2019, 8, 28), date(2023, 7, 20)),
+        ("A", date(2023, 7, 21), None),
+    ]
+    for m in korea:
+        text = docs[m.note.citation].text
+        for day in (m.start, m.end):
+            if day is not None:
+                assert show_date(day) in text, (m.note.citation, day)
+    start_b = show_date(korea[1].start)
+    for doc in docs.values():
+        for paragraph in doc.text.split("\n\n"):
+            if re.search(r"South Korea (?:was )?(?:put|placed) in Group B", paragraph):
+                assert start_b in paragraph, (doc.id, paragraph)
+
+
+def test_rule_periods_lie_within_the_state_documents_they_cite(rules):
+    """A dated rule that cites a state document holds only while that state does, so the
+    checker and the chat never disagree about a date (three-items, resist, Korea's groups)."""
+    from bot.ingest.documents import load_corpus
+
+    docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    spans = [(m.id, m.start, m.end, m.note.citation) for m in rules.measures]
+    spans += [(f"KR {m.group}", m.start, m.end, m.note.citation)
+              for m in rules.memberships if m.start or m.end]
+    checked = 0
+    for name, start, end, cited in spans:
+        doc = docs[cited]
+        if doc.kind != "state":
+            continue
+        checked += 1
+        assert start is not None and start >= doc.valid_from, (name, cited)
+        if doc.valid_to:
+            assert end is not None and end <= doc.valid_to, (name, cited)
+    assert checked >= 4
+
+
 def test_every_fact_id_exists_in_the_fact_sheet(rules):
     if not FACTS.exists():
         pytest.skip("shared/reference/facts.md is not beside this checkout")
@@ -107,10 +156,12 @@ def test_every_fact_id_exists_in_the_fact_sheet(rules):
 def all_notes(rules) -> list:
     notes = [rules.technology.note, rules.other_licences, rules.meta.unknown_item,
              rules.meta.classification, rules.meta.list_control, rules.meta.groups_renamed,
-             rules.catch_all.listed, rules.catch_all.group_a, rules.catch_all.applies_if]
+             rules.catch_all.listed, rules.catch_all.group_a, rules.catch_all.applies_if,
+             rules.catch_all.technology]
     for item in rules.items.values():
         notes += [item.entry, item.not_listed, *item.not_listed_notes]
         notes += [clause.note for clause in item.clauses]
+        notes += [e.note for e in item.extractors if e.note is not None]
     notes += [m.note for m in rules.measures] + [m.note for m in rules.memberships]
     notes += [g.note for g in rules.group_licences.values()]
     notes += [t.note for t in rules.licence_types.values()]
@@ -119,7 +170,7 @@ def all_notes(rules) -> list:
 
 def test_every_citation_is_a_listed_document(rules):
     documents = set(rules.meta.documents)
-    assert len(documents) == 20
+    assert len(documents) == 21
     for note in all_notes(rules):
         assert note.citation in documents
         assert note.facts
@@ -127,6 +178,16 @@ def test_every_citation_is_a_listed_document(rules):
 
 # ---------------------------------------------------------------------------------------------
 # Broken rules
+
+
+def test_word_note_needs_text_citation_and_facts(rules_copy):
+    def drop_citation(data):
+        resist = next(i for i in data["items"] if i["id"] == "resist")
+        noted = next(e for e in resist["extract"] if "text" in e)
+        del noted["citation"]
+
+    edit(rules_copy, "items.yaml", drop_citation)
+    expect_error(rules_copy, "items.yaml", "extract")
 
 
 def test_yaml_syntax_error(rules_copy):

@@ -196,14 +196,17 @@ def test_api_check(app_url: str) -> None:
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
-    html, data = client.predict(EUV, "KR", "2020-01-15", "", "", "", "", "",
+    html, data = client.predict(EUV, "KR", "2020-01-15", "", "", "", "", "", "",
                                 api_name="/check")
     assert data["verdict"] == "licence_required"
     assert data["licence_types"] == ["individual", "specific_bulk"]
     assert 'class="verdict required"' in html
-    _, data = client.predict("fluorinated polyimide", "KR", "", "", "140", "", "", "",
+    _, data = client.predict("fluorinated polyimide", "KR", "", "", "140", "", "", "", "",
                              api_name="/check")
     assert "impossible" in data["error"]
+    _, data = client.predict("e-beam resist", "KR", "", "", "", "", "", "0.005", "",
+                             api_name="/check")
+    assert data["verdict"] == "licence_required"  # R2: 0.005 µC/mm² is 0.01 or better
 
 
 @pytest.mark.browser

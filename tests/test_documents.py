@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import CorpusError
-from bot.ingest.documents import document_from_markdown, load_corpus
+from bot.ingest.documents import document_from_markdown, load_corpus, published_label
 from bot.ingest.loaders import load_file, load_files
 
 GOOD = """---
@@ -57,6 +57,15 @@ def test_good_document_parses_with_dates_and_body() -> None:
         (("valid_from: 2023-03-23", "valid_from: 2023-03-23\ncolour: red"), "unknown field"),
         (("id: sample-doc", "id: Sample Doc"), "id"),
         (('source_url: "https://www', 'source_url: "ftp://www'), "source_url"),
+        # An unknown date or address is left empty only with a note that says so.
+        (("published: 2023-03-16", 'published: ""'), "published"),
+        (('source_url: "https://www.meti.go.jp/english/press/2023/0316_001.html"',
+          'source_url: ""'), "source_url"),
+        (("valid_from: 2023-03-23", "valid_from: 2023-03-23\nkind: story"), "kind"),
+        (("valid_from: 2023-03-23", "kind: state"), "needs valid_from"),
+        (("valid_from: 2023-03-23", "valid_from: 2023-03-23\nkind: event"), "only a document"),
+        (("valid_from: 2023-03-23", "valid_from: 2023-03-23\nother_sources: [{title: x}]"),
+         "other_sources"),
     ],
 )
 def test_bad_front_matter_names_file_and_field(change: tuple[str, str], message: str) -> None:
@@ -66,6 +75,33 @@ def test_bad_front_matter_names_file_and_field(change: tuple[str, str], message:
         document_from_markdown(GOOD.replace(old, new), where="corpus/bad.md")
     assert "corpus/bad.md" in str(err.value)
     assert message in str(err.value)
+
+
+def test_unrecorded_date_and_address_are_empty_with_their_notes() -> None:
+    raw = GOOD.replace("published: 2023-03-16", 'published: ""\npublished_note: "not recorded"')
+    raw = raw.replace(
+        'source_url: "https://www.meti.go.jp/english/press/2023/0316_001.html"',
+        'source_url: ""\nsource_url_note: "the article\'s address is not recorded"',
+    )
+    raw = raw.replace("valid_from: 2023-03-23", "kind: event\nother_sources: [{title: x, note: y}]")
+    doc = document_from_markdown(raw, where="sample.md")
+    assert doc.published is None and doc.metadata()["published"] == ""
+    assert doc.source_url == "" and "not recorded" in doc.source_url_note
+    assert doc.kind == "event" and doc.other_sources == ({"title": "x", "note": "y"},)
+
+
+@pytest.mark.parametrize(
+    ("published", "note", "shown"),
+    [
+        ("2019-07-12", "", "2019-07-12"),
+        ("", "the page's own date is not recorded",
+         "date not recorded (the page's own date is not recorded)"),
+        ("", "", "date not recorded"),
+        ("1949", "year only", "1949 (year only)"),
+    ],
+)
+def test_published_label_never_invents_a_date(published: str, note: str, shown: str) -> None:
+    assert published_label(published, note) == shown
 
 
 def test_missing_front_matter_and_broken_yaml(tmp_path: Path) -> None:

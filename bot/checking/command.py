@@ -32,7 +32,8 @@ def parse_param_options(options: tuple[str, ...]) -> dict[str, str]:
               help="Destination: ISO code (KR) or name ('South Korea').")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of export (default today).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="hf_weight_percent, fluorine_weight_percent, wavelength_nm, resist_type.")
+              help="hf_weight_percent, fluorine_weight_percent, wavelength_nm, resist_type, "
+              "ebeam_sensitivity_uc_per_mm2.")
 @click.option("--item", metavar="ITEM",
               help="hydrogen_fluoride, fluorinated_polyimide or resist (else from DESCRIPTION).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

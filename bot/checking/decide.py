@@ -80,10 +80,11 @@ class DestinationInfo:
     name: str
     group: str
     group_name: str
+    group_caveat: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "name": self.name, "group": self.group,
-                "group_name": self.group_name}
+                "group_name": self.group_name, "group_caveat": self.group_caveat}
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class _Decision:
             disclaimer=rules.meta.disclaimer,
             destination=DestinationInfo(
                 placement.country.code, placement.country.name, placement.group.code,
-                placement.group.name,
+                placement.group.name, placement.group.caveat,
             ) if placement else None,
             parameters=params,
         )
@@ -323,6 +324,9 @@ class _Decision:
         if sources:
             self.steps.append(Step("Parameters: " + "; ".join(sources) + ".",
                                    item.entry.citation))
+        for name, note in stated.notes.items():
+            if name in params and name not in explicit:
+                self.add(note, **params)
         for constraint in item.constraints:
             if all(c.evaluate(params) for c in constraint.when) and any(
                 c.evaluate(params) is False for c in constraint.require
@@ -353,7 +357,8 @@ class _Decision:
                 ))
             return None
         placement = place(country, self.as_of, rules)
-        text = fill(placement.note.text, {"country": country.name}) + how
+        text = f"{fill(placement.note.text, {'country': country.name})} {placement.group.caveat}"
+        text += how
         self.steps.append(Step(
             f"Destination on {show_date(self.as_of)}: {country.name} ({country.code}), "
             f"{placement.group.name}. {text}", placement.note.citation,
@@ -375,7 +380,13 @@ class _Decision:
             for question in matched[0].questions:
                 self.questions.append(question)
             return "open"
-        needed = {name for _, status, missing in statuses if status == "open" for name in missing}
+        # Ask the kind first: a clause that lacks a choice (the kind of resist) asks only for
+        # that, so an EUV buyer is never asked for an e-beam resist's sensitivity.
+        needed: set[str] = set()
+        for _, status, missing in statuses:
+            if status == "open":
+                kinds = {n for n in missing if self.rules.parameters[n].kind == "choice"}
+                needed |= kinds or set(missing)
         if needed:
             for name in item.parameters:
                 if name in needed:
@@ -439,6 +450,8 @@ class _Decision:
         if outcome in ("open", "unknown") and status != "depends":
             text = f"If the product is not listed: {text[0].lower()}{text[1:]}"
         self.steps.append(Step(text, note.citation))
+        if self.form == "technology" and status != "not_relevant":
+            self.add(catch.technology)
         if status == "applies_if" and outcome != "open":
             self.questions.extend(q for q in questions if q not in self.questions)
         return CatchAllInfo(status, text, tuple(questions), note.citation)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.checking.rules import CheckInputError, Extractor, Item, Rules, Value, normalise_name
+from bot.checking.rules import (
+    CheckInputError,
+    Extractor,
+    Item,
+    Note,
+    Rules,
+    Value,
+    normalise_name,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,7 @@ class Extraction:
     values: dict[str, Value] = field(default_factory=dict)
     evidence: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)  # why a word means its value
 
 
 def find_items(text: str, rules: Rules) -> list[tuple[str, str]]:
@@ -56,22 +65,27 @@ def extract_parameters(text: str, item: Item, rules: Rules) -> Extraction:
 
     Raises CheckInputError when the text states an impossible value (such as 140% fluorine).
     """
-    candidates: dict[str, list[tuple[int, Value, str]]] = {}
+    candidates: dict[str, list[tuple[int, Value, str, Note | None]]] = {}
     for extractor in item.extractors:
         for value, words in _matches(text, extractor, rules):
             candidates.setdefault(extractor.parameter, []).append(
-                (extractor.priority, value, words)
+                (extractor.priority, value, words, extractor.note)
             )
     result = Extraction()
     for name, found in candidates.items():
-        top = max(priority for priority, _, _ in found)
-        best = [(value, words) for priority, value, words in found if priority == top]
-        values = {value for value, _ in best}
+        top = max(priority for priority, _, _, _ in found)
+        best = [(value, words, note) for priority, value, words, note in found if priority == top]
+        values = {value for value, _, _ in best}
         if len(values) == 1:
-            result.values[name] = best[0][0]
-            result.evidence[name] = best[0][1]
+            # The words that explain themselves best: a word with a cited meaning ("ArF
+            # immersion"), else the longest match.
+            value, words, note = max(best, key=lambda b: (b[2] is not None, len(b[1])))
+            result.values[name] = value
+            result.evidence[name] = words
+            if note is not None:
+                result.notes[name] = note
         else:
-            result.conflicts[name] = tuple(dict.fromkeys(words for _, words in best))
+            result.conflicts[name] = tuple(dict.fromkeys(words for _, words, _ in best))
     return result
 
 

@@ -41,7 +41,8 @@ def render_markdown(result: CheckResult, numbers: Mapping[str, int] | None = Non
         lines.append(f"- Control entry: {entry.row}; {entry.ordinance}; {entry.international}")
     if result.destination:
         d = result.destination
-        lines.append(f"- Destination: {d.name} ({d.code}), {d.group_name}")
+        caveat = f" ({d.group_caveat})" if d.group_caveat else ""
+        lines.append(f"- Destination: {d.name} ({d.code}), {d.group_name}{caveat}")
     if result.parameters:
         shown = ", ".join(f"{k}={_value(v)}" for k, v in result.parameters.items())
         lines.append(f"- Parameters: {shown}")

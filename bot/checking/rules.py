@@ -220,13 +220,18 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Extractor:
-    """Finds one parameter stated in free text (a fixed value or a captured number)."""
+    """Finds one parameter stated in free text (a fixed value or a captured number).
+
+    `note` explains a word that stands for a value ("ArF" means 193 nm): the reasoning shows it
+    with its citation, so a verdict never rests on an uncited translation of a word.
+    """
 
     parameter: str
     patterns: tuple[re.Pattern[str], ...]
     value: Value | None = None
     priority: int = 0
     skip_context: tuple[str, ...] = ()
+    note: Note | None = None
 
 
 @dataclass(frozen=True)
@@ -279,12 +284,15 @@ class Country:
 
 @dataclass(frozen=True)
 class Group:
+    """A destination group; `caveat` says how far its member list can be trusted."""
+
     code: str
     name: str
     former_name: str
     default: bool
     confidence: str
     note: Note
+    caveat: str
 
 
 @dataclass(frozen=True)
@@ -344,6 +352,7 @@ class CatchAll:
     applies_if: Note
     unknown_destination: Note
     questions: tuple[str, ...]
+    technology: Note  # what the sources do not say about catch-all for technology
 
 
 @dataclass(frozen=True)

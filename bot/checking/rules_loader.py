@@ -73,7 +73,8 @@ class _Builder:
         text_lookup, text_terms = self._text_lookup(countries, s["places"])
         licence_types = self._licence_types(s["licence_types"])
         catch = s["catch_all"].mapping(
-            ["citation", "listed", "group_a", "applies_if", "unknown_destination", "questions"]
+            ["citation", "listed", "group_a", "applies_if", "unknown_destination", "questions",
+             "technology"]
         )
         citation = self._citation(catch["citation"])
         return Rules(
@@ -100,6 +101,7 @@ class _Builder:
                     catch["unknown_destination"], CONTEXT_FIELDS, citation
                 ),
                 questions=catch["questions"].texts(),
+                technology=self._note(catch["technology"], CONTEXT_FIELDS),
             ),
         )
 
@@ -231,8 +233,12 @@ class _Builder:
     def _extractor(self, node: YamlNode, item_params: tuple[str, ...]) -> Extractor:
         m = node.mapping(
             ["parameter", "patterns"],
-            ["value", "capture", "priority", "skip_context", "case_sensitive"],
+            ["value", "capture", "priority", "skip_context", "case_sensitive", "text", "citation",
+             "facts"],
         )
+        explained = [k for k in ("text", "citation", "facts") if k in m]
+        if explained and len(explained) != 3:
+            node.fail("a note on a word needs all of text, citation and facts")
         name = m["parameter"].text()
         if name not in item_params:
             m["parameter"].fail(f"'{name}' is not one of this item's parameters")
@@ -261,6 +267,7 @@ class _Builder:
             parameter=name, patterns=tuple(patterns), value=value,
             priority=m["priority"].integer() if "priority" in m else 0,
             skip_context=m["skip_context"].texts() if "skip_context" in m else (),
+            note=self._note_fields(m, item_params) if explained else None,
         )
 
     def _items(self, node: YamlNode) -> dict[str, Item]:
@@ -395,7 +402,7 @@ class _Builder:
         spans: list[tuple[Membership, YamlNode]] = []
         for g in node.list():
             m = g.mapping(
-                ["code", "name", "citation", "facts", "confidence", "text", "members"],
+                ["code", "name", "citation", "facts", "confidence", "text", "caveat", "members"],
                 ["former_name", "default"],
             )
             code = m["code"].new_name(_GROUP_CODE, groups, "must be a new one-letter group code")
@@ -404,7 +411,7 @@ class _Builder:
                 code=code, name=m["name"].text(),
                 former_name=m["former_name"].text() if "former_name" in m else "",
                 default=m["default"].flag() if "default" in m else False,
-                confidence=m["confidence"].text(), note=note,
+                confidence=m["confidence"].text(), note=note, caveat=m["caveat"].text(),
             )
             for member in m["members"].list():
                 country = self._country_code(member, countries)

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 TAB_LABEL, TAB_ID = "Check my product", "check"
 FRIENDLY_ERROR = "Something went wrong; the error was logged."
 # The form's fields, in order; the product parameters are named as in corpus/rules/items.yaml.
-PARAMETERS = ("hf_weight_percent", "fluorine_weight_percent", "wavelength_nm", "resist_type")
+PARAMETERS = ("hf_weight_percent", "fluorine_weight_percent", "wavelength_nm", "resist_type",
+              "ebeam_sensitivity_uc_per_mm2")
 FIELDS = ("description", "destination", "date", "item", *PARAMETERS)
 FIELD_LABELS = {
     "description": "Product",
@@ -49,6 +50,7 @@ FIELD_LABELS = {
     "fluorine_weight_percent": "Bound fluorine share by weight (%)",
     "wavelength_nm": "Exposure wavelength (nm)",
     "resist_type": "Kind of resist",
+    "ebeam_sensitivity_uc_per_mm2": "E-beam resist sensitivity (µC/mm²)",
 }
 FIELD_INFO = {
     "description": "What you export, in your own words; it may state values such as 50% HF.",
@@ -59,11 +61,13 @@ FIELD_INFO = {
     "fluorine_weight_percent": "For fluorinated polyimide.",
     "wavelength_nm": "For resist: the exposure wavelength it is optimised for.",
     "resist_type": "For resist.",
+    "ebeam_sensitivity_uc_per_mm2": "For an e-beam or ion-beam resist: listed at 0.01 or less.",
 }
 PLACEHOLDERS = {
     "hf_weight_percent": "e.g. 50",
     "fluorine_weight_percent": "e.g. 12",
     "wavelength_nm": "e.g. 193",
+    "ebeam_sensitivity_uc_per_mm2": "e.g. 0.01",
 }
 VERDICTS = {
     LICENCE_REQUIRED: ("Licence required", "required"),
@@ -121,6 +125,7 @@ ol.steps { padding-left: 1.4em; margin: .2em 0; }
 ol.steps > li { margin: 0 0 .8em 0; }
 .step-text { margin-bottom: .2em; }
 .card.uncited { border-left-color: #9ca3af; }
+.group-caveat { font-size: .85em; color: #4b5563; }
 .disclaimer { margin-top: 1em; padding: .6em .9em; border-radius: 8px; background: #f3f4f6;
   font-size: .9em; color: #374151; }
 """
@@ -164,6 +169,7 @@ def check(
     fluorine_weight_percent: float | str | None = None,
     wavelength_nm: float | str | None = None,
     resist_type: str | None = None,
+    ebeam_sensitivity_uc_per_mm2: float | str | None = None,
     item: str | None = None,
 ) -> CheckView:
     """Check one product as `bot check` does; bad input becomes a message, never a traceback."""
@@ -175,6 +181,7 @@ def check(
             "fluorine_weight_percent": fluorine_weight_percent,
             "wavelength_nm": wavelength_nm,
             "resist_type": resist_type,
+            "ebeam_sensitivity_uc_per_mm2": ebeam_sensitivity_uc_per_mm2,
         }
         request = _request(rules, settings.max_question_chars, description, destination,
                            date_text, item, values)
@@ -387,7 +394,9 @@ def render_facts(result: CheckResult, rules: Rules) -> str:
         rows.append(("Control entry", "<br>".join(escape(p) for p in parts if p)))
     if result.destination:
         d = result.destination
-        rows.append(("Destination", escape(f"{d.name} ({d.code}), {d.group_name}")))
+        caveat = (f'<div class="group-caveat">{escape(d.group_caveat)}</div>'
+                  if d.group_caveat else "")
+        rows.append(("Destination", escape(f"{d.name} ({d.code}), {d.group_name}") + caveat))
     if result.parameters:
         shown = [
             f"{escape(rules.parameters[k].label if k in rules.parameters else k)}: "
@@ -539,6 +548,11 @@ def build_check_tab(services: Any) -> None:
                 value="", label=FIELD_LABELS["resist_type"], info=FIELD_INFO["resist_type"],
                 elem_id="check-resist_type",
             )
+            name = "ebeam_sensitivity_uc_per_mm2"
+            components[name] = gr.Textbox(
+                value="", label=FIELD_LABELS[name], info=FIELD_INFO[name],
+                placeholder=PLACEHOLDERS[name], max_lines=1, elem_id=f"check-{name}",
+            )
         button = gr.Button("Check", variant="primary", elem_id="check-button")
         result = gr.HTML(
             render_check_empty(rules.meta.disclaimer),
@@ -566,7 +580,8 @@ def build_check_tab(services: Any) -> None:
             on_check, inputs=inputs, outputs=[result, details], api_name="check",
             api_description=(
                 "Check a product: description, destination, date (YYYY-MM-DD), "
-                "hf_weight_percent, fluorine_weight_percent, wavelength_nm, resist_type, item; "
+                "hf_weight_percent, fluorine_weight_percent, wavelength_nm, resist_type, "
+                "ebeam_sensitivity_uc_per_mm2, item; "
                 "returns the result as HTML and as JSON."
             ),
         ).then(on_result, inputs=[details], outputs=fields, api_visibility="private")

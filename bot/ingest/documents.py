@@ -17,6 +17,9 @@ import yaml
 from bot.errors import CorpusError
 
 DOC_TYPES = ("news", "regulation", "guidance", "explainer", "glossary", "faq")
+# What a document describes. Only a `state` (something that held over a period, such as "South
+# Korea is in Group B") has valid_from/valid_to: an event or a timeline is true on every date.
+KINDS = ("state", "event", "timeline", "background")
 REQUIRED_FIELDS = (
     "id",
     "title",
@@ -33,8 +36,13 @@ OPTIONAL_FIELDS = (
     "language",
     "facts",
     "other_sources",
-    "published_note",  # what the date is when the source's own date is unknown
+    "published_note",  # why `published` is empty, or where its date comes from
+    "source_url_note",  # why `source_url` is empty (the source's address is not recorded)
+    "kind",
 )
+# Fields that may be empty when their note says why: a source's date or address that is not
+# recorded is left out, never replaced by another date (a law's) or another page (a front page).
+NOTED_FIELDS = {"published": "published_note", "source_url": "source_url_note"}
 DATE_FIELDS = ("published", "valid_from", "valid_to")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -62,9 +70,11 @@ class SourceDocument:
     issuer: str
     source_title: str
     source_url: str
-    published: dt.date
+    published: dt.date | None  # None: the source's own date is not recorded
     published_text: str = ""  # as written: a bare year where the source gives no day
     published_note: str = ""
+    source_url_note: str = ""
+    kind: str = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     language: str = "en"
@@ -82,7 +92,8 @@ class SourceDocument:
             "issuer": self.issuer,
             "source_title": self.source_title,
             "source_url": self.source_url,
-            "published": self.published_text or self.published.isoformat(),
+            "published": self.published_text
+            or (self.published.isoformat() if self.published else ""),
             "published_note": self.published_note,
             "valid_from": self.valid_from.isoformat() if self.valid_from else "",
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
@@ -128,10 +139,15 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
 def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     """Validate one Markdown course document."""
     meta, body = split_front_matter(raw, where=where)
-    missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "")]
+    missing = [
+        name
+        for name in REQUIRED_FIELDS
+        if meta.get(name) in (None, "")
+        and not (name in NOTED_FIELDS and name in meta and meta.get(NOTED_FIELDS[name]))
+    ]
     not_text = [
         name
-        for name in (*REQUIRED_FIELDS, "language", "published_note")
+        for name in (*REQUIRED_FIELDS, "language", "kind", *NOTED_FIELDS.values())
         if name in meta and isinstance(meta[name], (list, dict))
     ]
     if not_text:
@@ -152,10 +168,13 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         raise CorpusError(
             f"{where}: doc_type {meta['doc_type']!r} is not one of {', '.join(DOC_TYPES)}"
         )
-    url = str(meta["source_url"])
-    if not url.startswith(("http://", "https://")):
+    kind = str(meta.get("kind") or "")
+    if kind and kind not in KINDS:
+        raise CorpusError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    url = str(meta["source_url"] or "")
+    if url and not url.startswith(("http://", "https://")):
         raise CorpusError(f"{where}: source_url must be an http(s) URL, got {url!r}")
-    published_text = str(meta["published"]).strip()
+    published_text = str(meta["published"] or "").strip()
     if re.fullmatch(r"(1[89]|20)\d\d", published_text):
         # Some laws are known by year only ("Act No. 228 of 1949"): never invent the day.
         meta["published"] = f"{published_text}-01-01"
@@ -168,13 +187,22 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     }
     if "valid_from" in dates and "valid_to" in dates and dates["valid_from"] > dates["valid_to"]:
         raise CorpusError(f"{where}: valid_from is after valid_to")
+    if kind == "state" and "valid_from" not in dates:
+        raise CorpusError(f"{where}: a document of kind 'state' needs valid_from")
+    if kind and kind != "state" and ("valid_from" in dates or "valid_to" in dates):
+        raise CorpusError(
+            f"{where}: only a document of kind 'state' has valid_from/valid_to (this is {kind!r})"
+        )
     if not body.strip():
         raise CorpusError(f"{where}: the document has no text after the front matter")
     others = meta.get("other_sources") or []
     if not isinstance(others, list) or not all(
-        isinstance(o, dict) and o.get("url") for o in others
+        isinstance(o, dict) and (o.get("url") or o.get("note")) for o in others
     ):
-        raise CorpusError(f"{where}: other_sources must be a list of {{title, url}}")
+        raise CorpusError(
+            f"{where}: other_sources must be a list of {{title, url}} (or {{title, note}} "
+            "when the source's address is not recorded)"
+        )
     return SourceDocument(
         id=doc_id,
         title=str(meta["title"]),
@@ -184,9 +212,11 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         issuer=str(meta["issuer"]),
         source_title=str(meta["source_title"]),
         source_url=url,
-        published=dates["published"],
+        published=dates.get("published"),
         published_text=published_text,
         published_note=str(meta.get("published_note") or ""),
+        source_url_note=str(meta.get("source_url_note") or ""),
+        kind=kind,
         valid_from=dates.get("valid_from"),
         valid_to=dates.get("valid_to"),
         language=str(meta.get("language") or "en"),
@@ -194,6 +224,16 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         facts=tuple(str(f) for f in meta.get("facts") or ()),
         other_sources=tuple({str(k): str(v) for k, v in o.items()} for o in others),
     )
+
+
+def published_label(published: str, note: str = "") -> str:
+    """How a source card dates its source: the source's own date, or "date not recorded".
+
+    One wording for the chat's cards, the CLI and the checker, so no caller falls back to
+    another date (a law's or an event's) when the source's own date is unknown.
+    """
+    shown = published.strip() or "date not recorded"
+    return f"{shown} ({note})" if note else shown
 
 
 def load_corpus(corpus_dir: Path) -> list[SourceDocument]:

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from bot.answering.types import Answer, Citation
+from bot.ingest.documents import published_label
 from bot.ui.state import Turn, numbered
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -199,9 +200,7 @@ def highlight_quote(chunk_text: str, quote: str) -> str:
 
 def render_citation(citation: Citation, turn: int) -> str:
     """One source card: number, title, issuer and date, official link, highlighted passage."""
-    dated = citation.published
-    if dated and citation.published_note:
-        dated = f"{dated} ({citation.published_note})"
+    dated = published_label(citation.published, citation.published_note)
     meta = " · ".join(escape(part) for part in (citation.issuer, dated) if part)
     badges = '<span class="badge">earlier state</span>' if citation.historical else ""
     url = _safe_url(citation.source_url)
