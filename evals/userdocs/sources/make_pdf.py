@@ -9,6 +9,7 @@ Source markup: "# " title, "## " heading, "- " bullet, "| a | b |" table row
 Uses DejaVu Sans when installed (needed for the micro sign and superscript two);
 otherwise falls back to Helvetica with those two characters spelled out.
 """
+
 from pathlib import Path
 
 from fpdf import FPDF
@@ -66,8 +67,13 @@ def main() -> None:
         elif line.startswith("- "):
             pdf.set_font(family, "", 10)
             pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(w - 4, 5.5, "\u2022 " + line[2:] if family == "Body" else "* " + line[2:],
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                w - 4,
+                5.5,
+                "\u2022 " + line[2:] if family == "Body" else "* " + line[2:],
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         else:
             pdf.set_font(family, "", 10)
             pdf.multi_cell(w, 5.5, line, new_x="LMARGIN", new_y="NEXT")
