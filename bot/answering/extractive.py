@@ -371,7 +371,10 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     if not overview:
         # The answer speaks for the as-of date: a state that has ended is shown only as the
         # earlier state, unless nothing current answers at all.
+        # A question that names its own day ("on 4 July 2019") asks about that day.
         current = [c for c in cands if c.period is Period.CURRENT]
+        if request.qtype.event_dates:
+            current = []
         chosen = select(current, request.threshold) or select(cands, request.threshold)
     if not chosen:
         return Composition("", [], True, best)
