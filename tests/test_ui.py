@@ -10,6 +10,7 @@ import datetime as dt
 import importlib.util
 import logging
 import re
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.answering.tutor import ENGLISH_NOTE, AskOptions, clean_question
-from bot.answering.types import Answer, Citation
+from bot.answering.types import Answer, AnswerLine, Citation
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.errors import InputError, TutorError
 from bot.ui import handlers, render
@@ -184,23 +185,30 @@ def test_document_text_in_a_card_is_escaped() -> None:
 
 
 def test_answer_text_and_notes_are_escaped() -> None:
+    lines = [
+        AnswerLine("current", "<b>bold</b> claim", (1,)),
+        AnswerLine("history", "<i>x</i>", (1,), until="2019-12-31"),
+    ]
     answer = Answer(
         question="q",
         as_of=dt.date(2020, 1, 1),
-        answer=(
-            "As of 1 January 2020:\n<b>bold</b> claim [1] and [9]\n"
-            "Earlier (until 2019): <i>x</i> [1]"
-        ),
+        answer="free text that the renderer must not parse [9]",
         refused=False,
         citations=[hostile_citation()],
         notes=["<script>note</script>"],
+        lines=lines,
     )
     html = render.render_answer(answer, 3)
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "<script>" not in html and "&lt;script&gt;note" in html
     assert 'href="#src-3-1"' in html
-    assert "[9]" in html and "#src-3-9" not in html  # a marker without a source stays text
-    assert 'class="line earlier"' in html
+    assert '<div class="as-of">As of 1 January 2020</div>' in html  # from as_of, not the text
+    assert "free text" not in html  # structured lines are the answer; the text is not parsed
+    assert 'class="line earlier"' in html and "Earlier (until 31 December 2019)" in html
+    # Free text (checker, language model) is escaped line by line, unknown markers stay text.
+    free = render.render_answer(replace(answer, lines=[], answer="**ok** <b>x</b> [9]"), 3)
+    assert "<strong>ok</strong>" in free and "&lt;b&gt;x&lt;/b&gt;" in free
+    assert "[9]" in free and "#src-3-9" not in free
 
 
 def test_documents_are_shown_escaped(tmp_path: Path) -> None:

@@ -8,18 +8,18 @@ markup itself carries `data-*` attributes that the transcript's small script tur
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from bot.answering.dates import format_date
 from bot.answering.types import Answer, Citation
 from bot.ingest.documents import published_label
 from bot.ui.state import Turn, numbered
 
 MARKER = re.compile(r"\[(\d+)\]")
-AS_OF_LINE = re.compile(r"^As of (.+?):\s*$")
-EARLIER_LINE = re.compile(r"^(Earlier \(until [^)]*\)):\s*(.*)$")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 SHOWN_QUESTION_CHARS = 400
 
@@ -159,24 +159,29 @@ def link_markers(line_html: str, turn: int, numbers: set[int]) -> str:
     return MARKER.sub(replace, line_html)
 
 
+def render_lines(answer: Answer, turn: int, numbers: set[int]) -> str:
+    """A structured answer: the as-of badge, then each line by its role (never parsed back)."""
+    parts = [f'<div class="as-of">As of {escape(format_date(answer.as_of))}</div>']
+    for line in answer.lines:
+        marks = "".join(f" [{n}]" for n in line.citations)
+        body = link_markers(escape(line.text + marks), turn, numbers)
+        if line.role == "history" and line.until:
+            until = format_date(dt.date.fromisoformat(line.until))
+            parts.append(
+                f'<div class="line earlier"><span class="earlier-label">'
+                f"Earlier (until {escape(until)}):</span> {body}</div>"
+            )
+        else:
+            parts.append(f'<div class="line {escape(line.role, quote=True)}">{body}</div>')
+    return "".join(parts)
+
+
 def render_answer_text(text: str, turn: int, numbers: set[int]) -> str:
-    """The answer's lines: the as-of line as a badge, earlier states set apart, markers linked."""
+    """Free text (checker verdicts, language-model answers): bold, bullets, markers linked."""
     parts: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
-            continue
-        as_of = AS_OF_LINE.match(line)
-        if as_of:
-            parts.append(f'<div class="as-of">As of {escape(as_of.group(1))}</div>')
-            continue
-        earlier = EARLIER_LINE.match(line)
-        if earlier:
-            body = link_markers(escape(earlier.group(2)), turn, numbers)
-            parts.append(
-                f'<div class="line earlier"><span class="earlier-label">'
-                f"{escape(earlier.group(1))}:</span> {body}</div>"
-            )
             continue
         bullet = line.startswith(("- ", "* "))
         body = escape(line[2:] if bullet else line.lstrip("#").strip())
@@ -186,16 +191,22 @@ def render_answer_text(text: str, turn: int, numbers: set[int]) -> str:
     return "".join(parts)
 
 
-def highlight_quote(chunk_text: str, quote: str) -> str:
-    """The chunk with the quoted passage wrapped in <mark>, everything escaped."""
-    chunk = chunk_text or quote
-    start = chunk.find(quote) if quote else -1
-    if start < 0:
-        shown = f"<mark>{_text(quote)}</mark>" if quote else ""
-        rest = _text(chunk) if chunk and chunk != quote else ""
+def highlight_quote(chunk_text: str, quote: str | tuple[str, ...]) -> str:
+    """The chunk with each quoted sentence wrapped in <mark>, everything escaped."""
+    quotes = (quote,) if isinstance(quote, str) else quote
+    chunk = chunk_text or " ".join(quotes)
+    spans = sorted((start, start + len(q)) for q in quotes if q and (start := chunk.find(q)) >= 0)
+    if not spans:
+        shown = "".join(f"<mark>{_text(q)}</mark>" for q in quotes if q)
+        rest = _text(chunk) if chunk and chunk not in quotes else ""
         return shown + ("<br>" + rest if shown and rest else rest)
-    end = start + len(quote)
-    return f"{_text(chunk[:start])}<mark>{_text(quote)}</mark>{_text(chunk[end:])}"
+    parts, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        parts.append(f"{_text(chunk[at:start])}<mark>{_text(chunk[start:end])}</mark>")
+        at = end
+    return "".join(parts) + _text(chunk[at:])
 
 
 def render_citation(citation: Citation, turn: int) -> str:
@@ -220,7 +231,7 @@ def render_citation(citation: Citation, turn: int) -> str:
         f'<span class="card-title">{escape(citation.title)}{section}</span>{badges}</div>'
         f'<div class="card-meta">{meta}</div>'
         f'<div class="card-links">{"".join(links)}</div>'
-        f'<div class="chunk">{highlight_quote(citation.chunk_text, citation.quote)}</div>'
+        f'<div class="chunk">{highlight_quote(citation.chunk_text, citation.quotes)}</div>'
         "</div>"
     )
 
@@ -259,6 +270,11 @@ def render_answer(answer: Answer, turn: int) -> str:
             f"{render_feedback_buttons(turn)}</div>"
         )
     cards = "".join(render_citation(c, turn) for c in answer.citations)
+    body = (
+        render_lines(answer, turn, numbers)
+        if answer.lines
+        else render_answer_text(answer.answer, turn, numbers)
+    )
     sources = (
         f'<div class="sources-head">Sources ({len(answer.citations)})</div>'
         f'<div class="sources">{cards}</div>'
@@ -267,7 +283,7 @@ def render_answer(answer: Answer, turn: int) -> str:
     )
     return (
         f'<div class="answer" data-mode="{escape(answer.mode, quote=True)}">'
-        f"{render_answer_text(answer.answer, turn, numbers)}{notes_html}{sources}"
+        f"{body}{notes_html}{sources}"
         f"{render_feedback_buttons(turn)}</div>"
     )
 
