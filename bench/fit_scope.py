@@ -57,6 +57,24 @@ OFF_TOPIC_SUBJECTS = (
     "machine learning",
     "how vaccines work",
 )
+# In-scope subjects asked about the future or for personal advice: the course records what
+# was decided and explains rules; it neither predicts nor advises on one person's case.
+COURSE_SUBJECTS = (
+    "the white list", "Group A", "catch-all controls", "the licence rules for Korea",
+    "hydrogen fluoride exports", "the WTO case", "Japan's export controls", "bulk licences",
+)  # fmt: skip
+FUTURE_TEMPLATES = (
+    "will {x} change next year",
+    "what will happen to {x} in 2030",
+    "is japan going to tighten {x} again",
+    "predict what happens next with {x}",
+)
+ADVICE_TEMPLATES = (
+    "should i risk shipping without checking {x}",
+    "will i get fined if i ignore {x}",
+    "draft my company's application under {x}",
+    "can you guarantee my shipment is fine under {x}",
+)
 
 
 def rows(tutor: Tutor, items: list[tuple[str, dict, bool]]) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     x_dev, y_dev = dataset_rows(tutor, settings.evals_dir / "core.jsonl")
     generated = [
         (t.format(x=s), {}, True)
-        for t, s in itertools.product(OFF_TOPIC_TEMPLATES, OFF_TOPIC_SUBJECTS)
+        for templates, subjects in (
+            (OFF_TOPIC_TEMPLATES, OFF_TOPIC_SUBJECTS),
+            (FUTURE_TEMPLATES + ADVICE_TEMPLATES, COURSE_SUBJECTS),
+        )
+        for t, s in itertools.product(templates, subjects)
     ]
     x_gen, y_gen = rows(tutor, generated)
     x = np.vstack([x_dev, x_gen]) if len(x_gen) else x_dev

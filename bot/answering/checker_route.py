@@ -7,6 +7,7 @@ the checker's verdict and its cited steps, not a similarity search.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,34 @@ from bot.errors import TutorError
 
 if TYPE_CHECKING:
     from bot.answering.tutor import Tutor
+
+UNCOVERED_PRODUCT = (
+    "I can't answer that from the course material: it covers the licence rules for three "
+    "items only (fluorinated polyimide, resist and hydrogen fluoride), not {product}, so I "
+    "won't guess whether it needs a licence. Classifying a product is the exporter's own "
+    "responsibility: ask METI's Security Export Licensing Division or CISTEC."
+)
+# Words of a licence question that are not the product ("do I need a licence to ship ...").
+NOT_PRODUCT = re.compile(
+    r"\b(?:licen[cs]es?|permits?|permission|approval|need|needs|required|export\w*|ship\w*|"
+    r"send\w*|sell\w*|supply|deliver\w*|going|customer|client|buyer|fab|plant|factory|"
+    r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
+    r"destination|country|countries|korean?|japan(?:ese)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _named_product(question: str, tutor: Tutor) -> str:
+    """The words left once licence wording, places and dates are taken out: the product."""
+    from bot.checking.countries import find_countries
+    from bot.retrieval.query import content_terms
+
+    text = question
+    for _, words in find_countries(question, tutor.rules()):
+        text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
+    text = NOT_PRODUCT.sub(" ", text)
+    words = [w for w in content_terms(text) if w.isalpha() and len(w) > 2]
+    return " ".join(words[:5])
 
 
 def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer | None:
@@ -32,6 +61,18 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     except TutorError as exc:
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
+    product = _named_product(question, tutor)
+    if data["item"] is None and product:
+        # A product the course does not cover: say so plainly instead of asking which of
+        # the three items it is.
+        return Answer(
+            question=question,
+            as_of=as_of,
+            answer=UNCOVERED_PRODUCT.format(product=product),
+            refused=True,
+            mode="refusal",
+            notes=[data["disclaimer"]],
+        )
     citations: list[Citation] = []
     numbers: dict[str, int] = {}
     for step in data["steps"]:

@@ -138,6 +138,12 @@ class Tutor:
             return routed
         return self._retrieve_and_compose(text, as_of, opts, started)
 
+    def rules(self) -> Any:
+        """The checker's rules from this tutor's own rules folder (loaded once per folder)."""
+        from bot.checking.rules import load_rules
+
+        return load_rules(self.settings.rules_dir)
+
     def source_documents(self) -> dict[str, dict[str, Any]]:
         return self.index.documents()
 
@@ -296,10 +302,8 @@ class Tutor:
     def _outside_scope(self, text: str, as_of: dt.date) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""
         from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
-        from bot.checking.rules import load_rules
-
         covered = jurisdictions(self.source_documents().values())
-        country = foreign_jurisdiction(text, load_rules(self.settings.rules_dir), covered)
+        country = foreign_jurisdiction(text, self.rules(), covered)
         if country is None:
             return None
         message = out_of_scope_message(country)
