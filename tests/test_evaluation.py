@@ -591,3 +591,34 @@ def test_real_items_through_the_real_tutor(tmp_path: Path, tutor):
     assert not re.search(r"""\bsrc=["'](?!data:)""", html, re.I)
     assert not re.search(r"""\bhref=["'](?!#)""", html, re.I)
     assert not re.search(r"url\(\s*['\"]?(?!data:)", html, re.I)
+
+
+# -- suites: user documents on a copy of the index, beside the naive baseline --------------------
+@pytest.mark.slow
+def test_document_suite_runs_on_a_copy_beside_the_baseline(index_settings, tmp_path: Path):
+    from bot.evaluation.suites import run_suite, side_by_side, suite_for
+    from bot.ingest.indexer import collect_documents
+
+    folder = tmp_path / "mysuite"
+    (folder / "documents").mkdir(parents=True)
+    (folder / "documents" / "memo.txt").write_text(
+        "Internal memo. The Nagoya warehouse keeps export files for the Osprey-7 pump "
+        "for 7 years, as the record-keeping rule requires.\n",
+        encoding="utf-8",
+    )
+    item = {
+        "id": "m-1", "question": "How long does the Nagoya warehouse keep Osprey-7 files?",
+        "must_include": [["7 years"]], "expected_docs": ["memo.txt"], "answerable": True,
+        "tags": ["userdocs"],
+    }  # fmt: skip
+    (folder / "questions.jsonl").write_text(json.dumps(item) + "\n", encoding="utf-8")
+    before = len(collect_documents(index_settings)[0])
+
+    result = run_suite(index_settings, suite_for(folder), RunOptions(), baseline=True)
+    score = result.run.items[0]
+    assert score.expected_docs[0].startswith("user-memo-")  # file name mapped to its id
+    assert score.passed, score.reasons
+    assert result.baseline is not None and result.baseline.summary["n_items"] == 1
+    assert len(collect_documents(index_settings)[0]) == before  # the live index is untouched
+    table = side_by_side([result])
+    assert "| mysuite | 1 | tutor |" in table and "| mysuite | 1 | naive baseline |" in table
