@@ -60,7 +60,7 @@ OVERVIEW_DOCS = 4
 OVERVIEW_MARGIN = 0.25
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: sentences of different passages may read alike
 class Candidate:
     hit: Hit
     text: str
@@ -70,6 +70,7 @@ class Candidate:
     similarity: float = 0.0
     score: float = 0.0
     vector: np.ndarray | None = None
+    names_day: bool = False  # names the day the question asks about: evidence in itself
 
 
 @dataclass
@@ -191,6 +192,7 @@ def score(
         ):
             bonus += KIND_BONUS
         if _names_event_date(cand.text, qtype.event_dates):
+            cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
 
@@ -223,6 +225,7 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """
     if not cands or max(c.similarity for c in cands) < threshold:
         return []
+    cands = [_as_evidence(c, threshold) for c in cands]
     chosen: list[Candidate] = []
     best = max(c.score for c in cands)
     while len(chosen) < MAX_SENTENCES:
@@ -235,6 +238,13 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
             break
         chosen.append(picked)
     return chosen
+
+
+def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
+    """A sentence naming the asked-about day counts as close enough, whatever its wording."""
+    if cand.names_day and cand.similarity < threshold:
+        return replace(cand, similarity=threshold)
+    return cand
 
 
 def _first_acceptable(
@@ -329,7 +339,9 @@ def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]
     """
     best_by_doc: dict[str, Candidate] = {}
     for cand in cands:
-        if cand.period is not Period.CURRENT or cand.similarity < threshold * 0.8:
+        if cand.period is not Period.CURRENT:
+            continue
+        if cand.similarity < threshold * 0.8 and not cand.names_day:
             continue
         held = best_by_doc.get(cand.hit.doc_id)
         if held is None or cand.score > held.score:

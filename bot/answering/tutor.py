@@ -169,7 +169,10 @@ class Tutor:
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
         hits = self.index.search(query.lexical_text, vector, k, mode)
+        qtype = classify(corrected)
         candidates = self.index.with_next_chunks(hits)
+        if qtype.event_dates:
+            candidates = self.index.chunks_mentioning(qtype.event_dates, candidates)
         timings["retrieve"] = _ms(t0)
         t0 = time.perf_counter()
         lexical = self.index.snapshot().lexical
@@ -187,7 +190,7 @@ class Tutor:
             ),
             # With a scope model, coverage is one of its signals rather than a bar of its own.
             min_coverage=0.0 if self.scope_model else self.settings.min_coverage,
-            qtype=classify(corrected),
+            qtype=qtype,
         )
         composition = compose(candidates, request, self.cache)
         features = self._scope_features(corrected, hits, composition, request, lexical)

@@ -6,9 +6,11 @@ between the two, which is why it is the usual way to combine them.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,6 +68,7 @@ class _Snapshot:
     positions: dict[tuple[str, int], str]  # (doc id, chunk index) -> chunk id
     documents: dict[str, dict[str, Any]]  # doc id -> its first chunk's metadata
     speller: Speller
+    dates: dict[dt.date, list[str]]  # day -> chunks that name it
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -102,6 +105,7 @@ class SearchIndex:
             positions,
             documents,
             Speller(texts),
+            _date_index(metadatas),
         )
 
     def snapshot(self) -> _Snapshot:
@@ -114,6 +118,19 @@ class SearchIndex:
                 if pointer and pointer["generation"] != self._snapshot.generation:
                     self._snapshot = self._load()
         return self._snapshot
+
+    def chunks_mentioning(self, days: Sequence[dt.date], present: list[Hit]) -> list[Hit]:
+        """Chunks that name one of `days`: "what happened on 22 November 2019?" is about the
+        day itself, which neither embeddings nor BM25 (every date shares its year) rank well."""
+        snap = self.snapshot()
+        have = {h.chunk_id for h in present}
+        extra = [
+            Hit(chunk_id, snap.metadatas[chunk_id], 0.0, rank=len(present) + 1)
+            for day in days
+            for chunk_id in snap.dates.get(day, ())
+            if chunk_id not in have
+        ]
+        return present + list({h.chunk_id: h for h in extra}.values())
 
     def with_next_chunks(self, hits: list[Hit], top: int = 3) -> list[Hit]:
         """Add the chunk that follows each of the top hits: a sentence that announces a list
@@ -184,6 +201,16 @@ class SearchIndex:
             for i, c in enumerate(ordered)
             if c in snap.metadatas
         ]
+
+
+def _date_index(metadatas: dict[str, dict[str, Any]]) -> dict[dt.date, list[str]]:
+    from bot.answering.dates import mentioned_dates
+
+    index: dict[dt.date, list[str]] = {}
+    for chunk_id, meta in metadatas.items():
+        for day in set(mentioned_dates(str(meta["chunk_text"]))):
+            index.setdefault(day, []).append(chunk_id)
+    return index
 
 
 class HybridRetriever(BaseRetriever):
