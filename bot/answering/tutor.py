@@ -170,6 +170,10 @@ class Tutor:
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
         hits = self.index.search(query.lexical_text, vector, k, mode)
         qtype = classify(corrected)
+        if query.carried_terms and qtype.name in ("other", "list") and history:
+            # "and the panel request?" after "when did korea resume the case?" still asks when.
+            earlier = classify(history[-1])
+            qtype = replace(earlier, broad=False, event_dates=qtype.event_dates)
         candidates = self.index.with_next_chunks(hits)
         if qtype.event_dates:
             candidates = self.index.chunks_mentioning(qtype.event_dates, candidates)
@@ -178,7 +182,7 @@ class Tutor:
         lexical = self.index.snapshot().lexical
         words = plain_words(corrected)
         request = ComposeRequest(
-            question=query.focus,
+            question=query.text,
             query_vector=vector,
             as_of=as_of,
             threshold=self._evidence_threshold(corrected, lexical),
