@@ -5,6 +5,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# Bars on the three evaluation suites (dev, held-out, user documents): set a little under the
+# figures measured on this machine (README, "Measured"), so a regression fails `make test`.
+EVAL_GATES := --min dev:pass_rate=0.74 --min heldout:pass_rate=0.56 \
+  --min userdocs:pass_rate=0.75 --max dev:false_refusal_rate=0.03 \
+  --max heldout:false_refusal_rate=0.06 --min dev:refusal_accuracy=0.65
 
 .PHONY: run test install browser lint bench clean
 
@@ -15,10 +20,9 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
-	rm -rf test-output/eval-data
+	rm -rf test-output/eval-data test-output/eval
 	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot ingest --quiet
-	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot eval evals/core.jsonl \
-	  --out test-output/eval-core --min pass_rate=0.9 --min correctness=0.9
+	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot eval --baseline --out test-output/eval $(EVAL_GATES)
 
 install: $(STAMP)
 
