@@ -16,8 +16,8 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 	rm -rf test-output/eval-data
-	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot ingest --quiet
-	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot eval evals/core.jsonl \
+	BOT_DATA_DIR=test-output/eval-data BOT_ONNX_DIR=test-output/onnx-export $(BIN)/bot ingest --quiet
+	BOT_DATA_DIR=test-output/eval-data BOT_ONNX_DIR=test-output/onnx-export $(BIN)/bot eval evals/core.jsonl \
 	  --out test-output/eval-core --min pass_rate=0.9 --min correctness=0.9
 
 install: $(STAMP)

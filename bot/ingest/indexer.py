@@ -179,6 +179,12 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
+    if embeddings is None:
+        # The ONNX export is part of the index: made at the first ingest, redone when missing
+        # or stale (a quick stat check otherwise; --rebuild also rehashes it).
+        from bot.ingest.model_export import ensure_export
+
+        ensure_export(settings, verify_sha=rebuild)
     _, report.skipped_files = add_user_files(settings, paths)
     docs, skipped = collect_documents(settings)
     report.skipped_files += skipped
@@ -210,9 +216,9 @@ def _ingest_locked(
             _copy_collection(store.open_current(client, settings)[1], target)
 
     if embeddings is None:
-        from bot.retrieval.embeddings import shared_embeddings
+        from bot.retrieval.embeddings import index_embeddings
 
-        embeddings = shared_embeddings(settings.embedding_model)
+        embeddings = index_embeddings(settings)
     from langchain_chroma import Chroma
     from langchain_classic.indexes import SQLRecordManager
 
