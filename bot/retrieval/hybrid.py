@@ -60,6 +60,7 @@ class _Snapshot:
     lexical: LexicalIndex
     positions: dict[tuple[str, int], str]  # (doc id, chunk index) -> chunk id
     documents: dict[str, dict[str, Any]]  # doc id -> its first chunk's metadata
+    chunk_ids: dict[str, str] = field(default_factory=dict)  # Chroma record id -> chunk id
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -77,10 +78,14 @@ class SearchIndex:
     def _load(self) -> _Snapshot:
         pointer, collection = store.open_current(self._client, self.settings)
         metadatas: dict[str, dict[str, Any]] = {}
+        chunk_ids: dict[str, str] = {}
         total = collection.count()
         for offset in range(0, total, LOAD_PAGE):  # one big get() hits SQLite's variable limit
             got = collection.get(include=["metadatas"], limit=LOAD_PAGE, offset=offset)
             metadatas.update((m["chunk_id"], dict(m)) for m in got["metadatas"])
+            chunk_ids.update(
+                zip(got["ids"], (m["chunk_id"] for m in got["metadatas"]), strict=True)
+            )
         ids = list(metadatas)
         texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
         log.info("loaded index generation %s (%d chunks)", pointer["generation"], len(ids))
@@ -95,6 +100,7 @@ class SearchIndex:
             LexicalIndex(ids, texts),
             positions,
             documents,
+            chunk_ids,
         )
 
     def snapshot(self) -> _Snapshot:
@@ -146,15 +152,17 @@ class SearchIndex:
                 query_vector = self.embeddings.encode([query])[0]
             n = min(fetch, len(snap.metadatas))
             if n:
+                # Ids and distances only: the metadata is already in memory, and reading and
+                # decoding three dozen records per question was most of the query's cost.
                 res = snap.collection.query(
                     query_embeddings=[query_vector.tolist()],
                     n_results=n,
-                    include=["metadatas", "distances"],
+                    include=["distances"],
                 )
                 dense = [
-                    (m["chunk_id"], 1.0 - float(d))
-                    for m, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
-                    if mode == "dense" or 1.0 - float(d) >= DENSE_FLOOR
+                    (snap.chunk_ids[i], 1.0 - float(d))
+                    for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
+                    if i in snap.chunk_ids and (mode == "dense" or 1.0 - float(d) >= DENSE_FLOOR)
                 ]
         if mode in ("hybrid", "bm25"):
             lexical = snap.lexical.search(query, fetch)

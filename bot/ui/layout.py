@@ -20,6 +20,10 @@ STATE_TTL_SECONDS = 2 * 3600
 # Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
 # second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
+# For the same page Gradio also recomputes a summary of those events with pandas after every
+# event (3.7 % of the app's busy samples under 50 users; bench/profile_app.py): only when this
+# many events have passed since the last one, which with the page off is never.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
 
 log = logging.getLogger(__name__)
 
