@@ -69,9 +69,10 @@ class Settings:
         ),
     )
     embed_threads: int = field(
-        default=0,
+        default=1,
         metadata=_help(
-            "Threads onnxruntime uses for one encoding; 0 = one per core.", "BOT_EMBED_THREADS"
+            "Threads onnxruntime uses per question (indexing uses every core); 0 = one per core.",
+            "BOT_EMBED_THREADS",
         ),
     )
     chroma_url: str = field(

@@ -101,16 +101,21 @@ def _onnx_embeddings(folder: str, sha256: str, max_length: int, threads: int) ->
     return OnnxEmbeddings(path / "model.onnx", path / "tokenizer.json", max_length, threads=threads)
 
 
-def onnx_embeddings(settings: Settings) -> Embeddings:
-    """The ONNX encoder, exporting the model first if its export is missing or stale."""
+def onnx_embeddings(settings: Settings, threads: int | None = None) -> Embeddings:
+    """The ONNX encoder, exporting the model first if its export is missing or stale.
+
+    `threads` defaults to `BOT_EMBED_THREADS` (questions: one thread each, since a server
+    answers several at once and a short question gains little from a second core).
+    """
     from bot.ingest.model_export import ensure_export
 
     exported = ensure_export(settings)
+    threads = settings.embed_threads if threads is None else threads
     return _onnx_embeddings(
         str(exported.folder),
         exported.manifest["sha256"],
         exported.max_length,
-        settings.embed_threads,
+        threads,
     )
 
 
@@ -128,4 +133,4 @@ def index_embeddings(settings: Settings) -> Embeddings:
     _check_encoder(settings.index_encoder, "BOT_INDEX_ENCODER")
     if settings.index_encoder == "torch":
         return shared_embeddings(settings.embedding_model)
-    return onnx_embeddings(settings)
+    return onnx_embeddings(settings, threads=0)  # batches of chunks: every core
