@@ -93,7 +93,7 @@ def app_url(tutor, app_settings: Settings) -> Iterator[str]:
     from bot.ui.server import launch
 
     demo = build_ui(tutor)
-    launch(demo, app_settings, prevent_thread_lock=True, quiet=True)
+    launch(demo, app_settings, services=tutor, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{app_settings.port}/"
     finally:
