@@ -33,7 +33,11 @@ BUCKETS = (
     ("answer: embedding (torch)", ("torch/", "sentence_transformers")),
     ("answer: Chroma query", ("chromadb",)),
     ("answer: BM25", ("bm25s", "lexical.py")),
-    ("answer: rest of Tutor.ask", ("bot/answering", "bot/retrieval", "bot/checking")),
+    # py-spy shortens some paths to the file name, so the tutor's modules are named by file.
+    ("answer: rest of Tutor.ask", ("bot/answering", "bot/retrieval", "bot/checking",
+                                   "(tutor.py", "(extractive.py", "(dates.py", "(scope.py",
+                                   "(checker_route.py", "(hybrid.py", "(query.py", "(types.py",
+                                   "(routing.py", "(decide.py", "(rules.py", "(countries.py")),
     ("HTML rendering (bot/ui/render.py)", ("bot/ui/render.py",)),
     ("JSON API (bot/ui/api.py)", ("bot/ui/api.py",)),
     ("app handlers and state (bot/ui)", ("bot/ui/",)),
@@ -51,7 +55,7 @@ BUCKETS = (
     ("malloc_trim thread", ("memory.py",)),
 )  # fmt: skip
 IDLE = ("select", "epoll", "_wait", "wait (threading", "acquire", "sleep", "poll", "recv",
-        "accept", "_run_once (asyncio", "get (queue")  # fmt: skip
+        "accept", "_run_once (asyncio", "get (queue", "block_thread")  # fmt: skip
 
 
 def bucket_of(frames: list[str]) -> str:

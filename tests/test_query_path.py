@@ -38,10 +38,12 @@ APP_BODY = """from bot.config import load_settings, offline_environment
     print("app built")"""
 
 
-def run_entry_point(body: str, args: list[str], settings: Settings) -> tuple[str, list[str]]:
+def run_entry_point(
+    body: str, args: list[str], settings: Settings, heavy: tuple[str, ...] = HEAVY
+) -> tuple[str, list[str]]:
     env = dict(os.environ, BOT_DATA_DIR=str(settings.data_dir))
     done = subprocess.run(
-        [sys.executable, "-c", WRAPPER.format(heavy=HEAVY, body=body), *args],
+        [sys.executable, "-c", WRAPPER.format(heavy=heavy, body=body), *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -79,6 +81,16 @@ def test_bot_check_and_eval_import_no_torch(index_settings: Settings, tmp_path: 
         CLI_BODY, ["eval", str(small), "--out", str(tmp_path / "report")], index_settings
     )
     assert (tmp_path / "report" / "report.json").is_file() and loaded == []
+
+
+def test_an_up_to_date_ingest_loads_no_model(index_settings: Settings) -> None:
+    """`make run` runs `bot ingest --quiet` first: with nothing to index it loads neither
+    encoder (nor LangChain's indexing API)."""
+    out, loaded = run_entry_point(
+        CLI_BODY, ["ingest", "--quiet"], index_settings,
+        heavy=(*HEAVY, "onnxruntime", "langsmith"),
+    )  # fmt: skip
+    assert "Index up to date" in out and loaded == []
 
 
 def test_the_app_builds_without_torch(index_settings: Settings) -> None:
