@@ -15,7 +15,6 @@ import base64
 import binascii
 import hmac
 import logging
-import threading
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -26,6 +25,7 @@ from starlette.requests import Request
 from bot.answering.tutor import AskOptions
 from bot.errors import InputError, TutorError
 from bot.ui.handlers import FRIENDLY_ERROR, Services
+from bot.ui.slots import FairSlots
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def api_routes(
     """The route(s) to add to the FastAPI app Gradio serves (passed at its creation, so they
     come before Gradio's own)."""
     # At most `concurrency` answers at once, as for the Gradio queue; the rest wait their turn.
-    slots = threading.BoundedSemaphore(max(1, concurrency))
+    slots = FairSlots(concurrency)
 
     def answer_in_slot(payload: object) -> tuple[int, dict[str, Any]]:
         with slots:
