@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -59,11 +60,16 @@ class Results:
 
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    page_loads: list[float] = field(default_factory=list)  # new sessions, timed apart
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ok(self, seconds: float) -> None:
         with self.lock:
             self.latencies.append(seconds)
+
+    def page_load(self, seconds: float) -> None:
+        with self.lock:
+            self.page_loads.append(seconds)
 
     def failed(self, message: str) -> None:
         with self.lock:
@@ -86,10 +92,12 @@ def user(number: int, url: str, deadline: float, results: Results) -> None:
     client = None
     while time.monotonic() < deadline:
         question, as_of = QUESTIONS[(number + turn) % len(QUESTIONS)]
-        started = time.perf_counter()
         try:
             if client is None or turn % TURNS_PER_SESSION == 0:
+                opened = time.perf_counter()
                 client = Client(url, verbose=False)
+                results.page_load(time.perf_counter() - opened)
+            started = time.perf_counter()
             _html, data, _box = client.predict(question, as_of, api_name="/ask")
         except Exception as exc:  # a load test counts failures instead of stopping
             results.failed(f"user {number}: {type(exc).__name__}: {exc}")
@@ -138,7 +146,96 @@ def json_user(number: int, url: str, deadline: float, results: Results) -> None:
         turn += 1
 
 
-CLIENTS = {"gradio": user, "json": json_user}
+class QueueSession:
+    """What a browser tab does over Gradio's queue protocol (sse_v3), without gradio_client.
+
+    gradio_client spends ~60 ms of its own CPU per call and holds the GIL meanwhile (measured
+    here), so 50 of its sessions in one process cap the load near 10 requests/s whatever the
+    app does; this speaks the protocol with plain HTTP: load the page (GET /, with its config),
+    fire the page's load event, then send each question as the page does: a plain POST
+    (/run/...) for events off the queue, else POST /queue/join and read /queue/data's events.
+    """
+
+    _configs: dict[str, dict] = {}  # the app's config, read once (the page carries it inline)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = uuid.uuid4().hex[:11]
+        with urllib.request.urlopen(url, timeout=60) as page:  # the page, config inline
+            page.read()
+        if url not in self._configs:
+            with urllib.request.urlopen(url + "config", timeout=60) as response:
+                self._configs[url] = json.loads(response.read())
+        config = self._configs[url]
+        deps = list(enumerate(config["dependencies"]))
+        self.prefix = url + config.get("api_prefix", "/gradio_api").strip("/") + "/"
+        self.ask_fn = next((d.get("id", i), d) for i, d in deps if d.get("api_name") == "ask")
+        loads = [(d.get("id", i), d) for i, d in deps if any(t[1] == "load" for t in d["targets"])]
+        for fn, dep in loads:
+            self.call(fn, dep, [None] * len(dep["inputs"]))
+
+    def call(self, fn: int, dep: dict, data: list) -> list:
+        """One event as the page sends it: a plain POST for events off the queue, else join
+        the queue and read the session's event stream until it completes."""
+        body = {"data": data, "event_data": None, "fn_index": fn,
+                "trigger_id": dep["targets"][0][0], "session_hash": self.session}  # fmt: skip
+        if dep.get("queue") is False:
+            direct = urllib.request.Request(
+                self.prefix + f"run/{dep.get('api_name') or 'predict'}",
+                data=json.dumps(body).encode(), headers={"Content-Type": "application/json"},
+            )  # fmt: skip
+            with urllib.request.urlopen(direct, timeout=120) as response:
+                return json.loads(response.read())["data"]
+        request = urllib.request.Request(
+            self.prefix + "queue/join", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+        stream = self.prefix + f"queue/data?session_hash={self.session}"
+        with urllib.request.urlopen(stream, timeout=120) as events:
+            for raw in events:
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    if not message.get("success", True):
+                        raise RuntimeError(f"event failed: {str(message)[:200]}")
+                    return message["output"]["data"]
+        raise RuntimeError("the event stream closed without a result")
+
+    def ask(self, question: str, as_of: str) -> dict:
+        fn, dep = self.ask_fn
+        outputs = self.call(fn, dep, [question, as_of, None])  # the State stays on the server
+        return outputs[2]  # (state, transcript HTML, answer JSON, question box)
+
+
+def browser_user(number: int, url: str, deadline: float, results: Results) -> None:
+    """One browser-like user over Gradio's queue: a new tab every TURNS_PER_SESSION turns."""
+    turn = 0
+    session: QueueSession | None = None
+    while time.monotonic() < deadline:
+        question, as_of = QUESTIONS[(number + turn) % len(QUESTIONS)]
+        try:
+            if session is None or turn % TURNS_PER_SESSION == 0:
+                opened = time.perf_counter()
+                session = QueueSession(url)
+                results.page_load(time.perf_counter() - opened)
+            started = time.perf_counter()
+            data = session.ask(question, as_of)
+        except Exception as exc:  # a load test counts failures instead of stopping
+            results.failed(f"user {number}: {type(exc).__name__}: {exc}")
+            session = None
+        else:
+            if isinstance(data, dict) and "error" in data:
+                results.failed(f"user {number}: {data['error']}")
+            else:
+                results.ok(time.perf_counter() - started)
+        turn += 1
+
+
+CLIENTS = {"gradio": user, "browser": browser_user, "json": json_user}
 
 
 def run(url: str, users: int, seconds: float, client: str = "gradio") -> Results:
@@ -198,8 +295,15 @@ def report(results: Results, users: int, seconds: float) -> str:
     if served >= 2:
         cuts = statistics.quantiles(results.latencies, n=20, method="inclusive")
         lines.append(
-            f"latency p50: {statistics.median(results.latencies) * 1000:.0f} ms, "
+            f"latency (questions) p50: {statistics.median(results.latencies) * 1000:.0f} ms, "
             f"p95: {cuts[18] * 1000:.0f} ms, max: {max(results.latencies) * 1000:.0f} ms"
+        )
+    if len(results.page_loads) >= 2:
+        loads = sorted(results.page_loads)
+        lines.append(
+            f"new sessions (page load, timed apart from the questions): {len(loads)}, "
+            f"p50 {statistics.median(loads) * 1000:.0f} ms, "
+            f"p95 {statistics.quantiles(loads, n=20, method='inclusive')[18] * 1000:.0f} ms"
         )
     for message in sorted(set(results.errors))[:5]:
         lines.append(f"  error: {message[:200]}")
