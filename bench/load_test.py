@@ -4,8 +4,11 @@ much of the app's CPU each answer costs next to the same answer asked in-process
 Each user is a thread with its own conversation, asking questions from a small set until the
 time is up, through one of two doors of the same app:
 
-- `--client gradio` (default): its own gradio_client session and the app's `/ask` event (the
-  browser's path: Gradio's queue, server-sent events, session state);
+- `--client browser` (default): what a browser tab sends, over plain HTTP: the page, its load
+  event, then each question as the chat's event (session state kept by the app);
+- `--client gradio`: its own gradio_client session and the app's `/ask` endpoint (gradio_client
+  costs ~60 ms of the load generator's CPU per call, so it measures the client as much as the
+  app);
 - `--client json`: plain `POST /api/ask` with the conversation's earlier questions in the body.
 
 With `--start` (the app is started here) the app process's CPU time is read before and after
@@ -349,8 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", action="store_true", help="start app.py on a free port")
     parser.add_argument("--data-dir", type=Path, default=None, help="BOT_DATA_DIR for --start")
     parser.add_argument("--start-timeout", type=float, default=600.0, help="seconds to wait")
-    parser.add_argument("--client", choices=sorted(CLIENTS), default="gradio",
-                        help="gradio: the app's /ask event; json: POST /api/ask")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="browser",
+                        help="browser: the page's own requests; gradio: gradio_client's /ask; "
+                        "json: POST /api/ask")
     parser.add_argument("--no-in-process", action="store_true",
                         help="skip the in-process answers (CPU per answer without serving)")
     args = parser.parse_args(argv)  # fmt: skip

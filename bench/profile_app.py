@@ -1,12 +1,13 @@
 """Profile the app under many users with py-spy: where does the CPU of a request go?
 
-Starts app.py on a free 127.0.0.1 port (as bench/load_test.py --start does), puts
-`--users` simulated users on it (load_test's users, `--client gradio` or `json`), and while
+Starts app.py on a free 127.0.0.1 port (as bench/load_test.py --start does), puts `--users`
+simulated users on it (load_test's users: `--client browser`, `gradio` or `json`), and while
 they ask, records the app with py-spy (a sampling profiler: no change to the app, about 1 %
-overhead) for `--seconds` after a warm-up. Then it sums the samples of every thread that was
-running (idle threads waiting on a lock, a socket or the event loop are left out) into
-buckets by the first frame that names a part of the stack, and prints the buckets and the top
-functions by own time.
+overhead) for `--seconds` after a warm-up. It keeps the samples of threads that were running
+or runnable (py-spy leaves idle ones out; so does a list of waiting frames here), sorts them
+into buckets by the innermost frame that names a part of the stack, and prints the buckets
+and the top functions by own time. Threads in native code (onnxruntime) count as busy while
+they wait for a core, so the shares are of busy thread time, not of CPU.
 
     .venv/bin/python bench/profile_app.py --data-dir /tmp/benchdata --users 50 --seconds 30
     .venv/bin/python bench/profile_app.py --data-dir /tmp/benchdata --client json
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0, help="profiled seconds")
     parser.add_argument("--warmup", type=float, default=10.0, help="load before profiling")
-    parser.add_argument("--client", choices=sorted(CLIENTS), default="gradio")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="browser")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--out", type=Path, default=None, help="keep py-spy's raw stacks here")
