@@ -21,8 +21,8 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 	rm -rf test-output/eval-data test-output/eval
-	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot ingest --quiet
-	BOT_DATA_DIR=test-output/eval-data $(BIN)/bot eval --baseline --out test-output/eval $(EVAL_GATES)
+	BOT_DATA_DIR=test-output/eval-data BOT_ONNX_DIR=test-output/onnx-export $(BIN)/bot ingest --quiet
+	BOT_DATA_DIR=test-output/eval-data BOT_ONNX_DIR=test-output/onnx-export $(BIN)/bot eval --baseline --out test-output/eval $(EVAL_GATES)
 
 install: $(STAMP)
 

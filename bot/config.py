@@ -47,6 +47,34 @@ class Settings:
             "BOT_EMBEDDING_MODEL",
         ),
     )
+    onnx_dir: str = field(
+        default="",
+        metadata=_help(
+            "Folder for the embedding model's ONNX export; empty = onnx/ in BOT_DATA_DIR.",
+            "BOT_ONNX_DIR",
+        ),
+    )
+    query_encoder: str = field(
+        default="onnx",
+        metadata=_help(
+            "Encoder for questions: onnx (onnxruntime, no torch) or torch (sentence-transformers).",
+            "BOT_QUERY_ENCODER",
+        ),
+    )
+    index_encoder: str = field(
+        default="onnx",
+        metadata=_help(
+            "Encoder for indexing: onnx or torch (same vectors; onnx measured faster here).",
+            "BOT_INDEX_ENCODER",
+        ),
+    )
+    embed_threads: int = field(
+        default=1,
+        metadata=_help(
+            "Threads onnxruntime uses per question (indexing uses every core); 0 = one per core.",
+            "BOT_EMBED_THREADS",
+        ),
+    )
     chroma_url: str = field(
         default="",
         metadata=_help(

@@ -21,6 +21,17 @@ SHARED = PROJECT_ROOT.parent / "shared"
 OUTPUT_DIR = PROJECT_ROOT / "test-output"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_onnx_export() -> Iterator[Path]:
+    """One ONNX export for the whole run (and kept between runs; redone when stale), so every
+    test's fresh data folder does not export the model again. Session-scoped and autouse, so
+    it is in place before the session index is built."""
+    folder = OUTPUT_DIR / "onnx-export"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOT_ONNX_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's .bot/ folder."""
@@ -82,7 +93,7 @@ def app_url(tutor, app_settings: Settings) -> Iterator[str]:
     from bot.ui.server import launch
 
     demo = build_ui(tutor)
-    launch(demo, app_settings, prevent_thread_lock=True, quiet=True)
+    launch(demo, app_settings, services=tutor, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{app_settings.port}/"
     finally:

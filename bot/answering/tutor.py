@@ -34,7 +34,7 @@ from bot.answering.types import Answer, Citation
 from bot.config import Settings
 from bot.errors import InputError
 from bot.retrieval.embedder import Embedder
-from bot.retrieval.embeddings import shared_embeddings
+from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
 from bot.retrieval.lexical import LexicalIndex, tokenize
 from bot.retrieval.query import (
@@ -113,7 +113,7 @@ class Tutor:
         index: SearchIndex | None = None,
     ) -> None:
         self.settings = settings
-        self.embeddings = embeddings or shared_embeddings(settings.embedding_model)
+        self.embeddings = embeddings or query_embeddings(settings)
         self.index = index or SearchIndex(settings, self.embeddings)
         self.cache = SentenceCache(self.embeddings)
         self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))

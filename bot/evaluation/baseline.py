@@ -35,7 +35,7 @@ class NaiveRag:
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from bot.retrieval.embeddings import shared_embeddings
+        from bot.retrieval.embeddings import query_embeddings
 
         self.settings = settings
         splitter = RecursiveCharacterTextSplitter(
@@ -55,7 +55,7 @@ class NaiveRag:
         self.store = Chroma(
             client=client,
             collection_name="naive",
-            embedding_function=shared_embeddings(settings.embedding_model),
+            embedding_function=query_embeddings(settings),
             collection_metadata={"hnsw:space": "cosine"},
         )
         self.store.add_documents(chunks, ids=[c.metadata["chunk_id"] for c in chunks])

@@ -15,12 +15,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.indexing import index
-from tqdm import tqdm
 
 from bot.config import Settings
 from bot.errors import IndexBusyError
@@ -58,7 +57,7 @@ class IngestReport:
 class _CountingEmbeddings(Embeddings):
     """Counts and shows what really gets embedded (the slow part of an ingest)."""
 
-    def __init__(self, inner: Embeddings, bar: tqdm | None) -> None:
+    def __init__(self, inner: Embeddings, bar: Any) -> None:
         self.inner = inner
         self.bar = bar
         self.count = 0
@@ -179,6 +178,12 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
+    if embeddings is None:
+        # The ONNX export is part of the index: made at the first ingest, redone when missing
+        # or stale (a quick stat check otherwise; --rebuild also rehashes it).
+        from bot.ingest.model_export import ensure_export
+
+        ensure_export(settings, verify_sha=rebuild)
     _, report.skipped_files = add_user_files(settings, paths)
     docs, skipped = collect_documents(settings)
     report.skipped_files += skipped
@@ -210,11 +215,15 @@ def _ingest_locked(
             _copy_collection(store.open_current(client, settings)[1], target)
 
     if embeddings is None:
-        from bot.retrieval.embeddings import shared_embeddings
+        from bot.retrieval.embeddings import index_embeddings
 
-        embeddings = shared_embeddings(settings.embedding_model)
+        embeddings = index_embeddings(settings)
+    # Imported only when there is something to index: LangChain's indexing API brings its
+    # tracing stack (~0.45 s), which `make run`'s up-to-date check does not need.
     from langchain_chroma import Chroma
     from langchain_classic.indexes import SQLRecordManager
+    from langchain_core.indexing import index
+    from tqdm import tqdm
 
     bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress)
     counting = _CountingEmbeddings(embeddings, bar)

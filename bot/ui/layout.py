@@ -15,11 +15,22 @@ from bot.errors import InputError
 from bot.ui import handlers, render
 from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
+from bot.ui.slots import FairSlots
 
 STATE_TTL_SECONDS = 2 * 3600
+# Gradio's queue is for long jobs (progress bars, fair turns, an event stream per session);
+# the chat's events take milliseconds, and through the queue each one cost ~2x the answer in
+# server CPU under 50 users (bench/README.md). They are plain request/response calls instead;
+# FairSlots keeps BOT_CONCURRENCY answers at most at once, as the queue did. The Evaluate tab,
+# which reports progress, stays on the queue.
+DIRECT = {"queue": False}
 # Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
 # second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
+# For the same page Gradio also recomputes a summary of those events with pandas after every
+# event (3.7 % of the app's busy samples under 50 users; bench/profile_app.py): only when this
+# many events have passed since the last one, which with the page off is never.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +111,11 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
     with gr.Accordion("Answer details (JSON)", open=False):
         details = gr.JSON(elem_id="answer-json")
 
+    slots = FairSlots(services.settings.concurrency)
+
     def ask(question_text: str, as_of_text: str, conversation: list):
-        return handlers.ask(services, question_text, as_of_text, conversation).as_tuple()
+        with slots:
+            return handlers.ask(services, question_text, as_of_text, conversation).as_tuple()
 
     def ask_example(as_of_text: str, conversation: list, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
@@ -115,13 +129,19 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
         outputs=chat_outputs,
         api_name="ask",
         api_description="Ask the tutor; follow-ups in the same session use earlier questions.",
+        **DIRECT,
     )
-    question.submit(ask, [question, as_of, turns], chat_outputs, api_visibility="private")
-    transcript.ask_example(ask_example, [as_of, turns], chat_outputs, api_visibility="private")
+    question.submit(
+        ask, [question, as_of, turns], chat_outputs, api_visibility="private", **DIRECT
+    )
+    transcript.ask_example(
+        ask_example, [as_of, turns], chat_outputs, api_visibility="private", **DIRECT
+    )
     clear.click(
         lambda: handlers.new_conversation().as_tuple(),
         outputs=chat_outputs,
         api_visibility="private",
+        **DIRECT,
     )
 
     def rate(conversation: list, evt: gr.EventData):
@@ -189,6 +209,7 @@ def _build_sources_tab(services: Services) -> dict[str, Any]:
         outputs=[meta, body],
         api_name="document",
         api_description="Metadata and text of one course document, as HTML.",
+        **DIRECT,
     )
     return {"select": select, "meta": meta, "body": body}
 
@@ -219,9 +240,14 @@ def _wire_navigation(
         return gr.Tabs(selected=SOURCES_TAB), gr.Dropdown(choices=choices, value=doc_id), today
 
     chat["transcript"].open_doc(
-        open_doc, outputs=[tabs, sources["select"]], api_visibility="private"
+        open_doc, outputs=[tabs, sources["select"]], api_visibility="private", **DIRECT
     )
-    demo.load(on_load, outputs=[tabs, sources["select"], chat["as_of"]], api_visibility="private")
+    demo.load(
+        on_load,
+        outputs=[tabs, sources["select"], chat["as_of"]],
+        api_visibility="private",
+        **DIRECT,
+    )
 
 
 # -- Optional tabs ---------------------------------------------------------------------------

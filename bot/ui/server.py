@@ -14,6 +14,8 @@ import gradio as gr
 from bot.config import Settings
 from bot.errors import IndexBusyError, TutorError
 from bot.memory import fix_mmap_threshold, trim_periodically
+from bot.ui.api import api_routes
+from bot.ui.handlers import Services
 from bot.ui.layout import TITLE, build_ui
 
 log = logging.getLogger(__name__)
@@ -60,20 +62,29 @@ def prepare_index(settings: Settings) -> None:
         log.info("indexed %d documents, %d chunks", report.documents, report.chunks)
 
 
-def create_app(settings: Settings) -> gr.Blocks:
-    """The ready-to-launch app on a fresh index and a real Tutor."""
+def create_app(settings: Settings) -> tuple[gr.Blocks, Services]:
+    """The ready-to-launch app on a fresh index and a real Tutor, and that Tutor."""
     from bot.answering.tutor import Tutor
 
     prepare_index(settings)
-    return build_ui(Tutor(settings))
+    tutor = Tutor(settings)
+    return build_ui(tutor), tutor
 
 
 def launch(
-    demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False
+    demo: gr.Blocks,
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
 ) -> None:
-    """Serve `demo` on settings.host:port: no share link, no tracebacks in the page."""
+    """Serve `demo` on settings.host:port: no share link, no tracebacks in the page; with
+    `services`, also `POST /api/ask` (bot/ui/api.py) on the same server."""
     auth = read_auth_file(settings.auth_file) if settings.auth_file else None
+    routes = api_routes(services, settings.concurrency, auth) if services is not None else []
     demo.launch(
+        app_kwargs={"routes": routes},
         server_name=settings.host,
         server_port=settings.port,
         share=False,
@@ -98,6 +109,6 @@ def serve(settings: Settings) -> None:
         read_auth_file(settings.auth_file)  # fail before the slow start, not after
     fix_mmap_threshold(settings.mmap_threshold)  # before the model's first buffers
     trim_periodically(settings.trim_seconds)
-    demo = create_app(settings)
+    demo, tutor = create_app(settings)
     log.info("%s on http://%s:%d", TITLE, settings.host, settings.port)
-    launch(demo, settings)
+    launch(demo, settings, services=tutor)
