@@ -257,7 +257,7 @@ class Tutor:
         """The evidence signals for the answer-or-refuse decision (see scope_model.py)."""
         terms = request.coverage_terms
         total = sum(lexical.idf(t) for t in terms)
-        known = sum(lexical.idf(t) for t in terms if lexical.knows(t))
+        known = sum(lexical.idf(t) for t in terms if lexical.knows_family(t))
         future, advice = cues(question)
         unknown_names = [t for t in proper_names(question) if not lexical.knows(t)]
         return ScopeFeatures(

@@ -29,6 +29,7 @@ TOKEN = re.compile(
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "me", "my", "i"}
 _STEMMER = Stemmer.Stemmer("english")
+FAMILY_PREFIX = 6  # letters two words of one family share (respond, response; fluorin-)
 
 
 @lru_cache(maxsize=100_000)
@@ -70,10 +71,18 @@ class LexicalIndex:
         self._bm25.index(corpus, show_progress=False)
         self._vocab = set(self._bm25.vocab_dict)
         self._df = Counter(token for tokens in corpus for token in set(tokens))
+        self._prefixes = {t[:FAMILY_PREFIX] for t in self._df if len(t) >= FAMILY_PREFIX}
         self._n = len(corpus)
 
     def knows(self, token: str) -> bool:
         return token in self._df
+
+    def knows_family(self, token: str) -> bool:
+        """Known, or a word of a known family ("respond" beside "response"): a related word
+        is not a sign of a topic the course lacks, only of other phrasing."""
+        return token in self._df or (
+            len(token) >= FAMILY_PREFIX and token[:FAMILY_PREFIX] in self._prefixes
+        )
 
     def idf(self, token: str) -> float:
         """How telling a term is; a term the corpus never uses gets the highest weight."""
