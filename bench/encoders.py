@@ -49,22 +49,25 @@ def run(repeats: int, batch_sizes: list[int], threads: int, onnx_dir: Path) -> d
     from bot.retrieval.embeddings import shared_embeddings
     from bot.retrieval.onnx_embeddings import OnnxEmbeddings
 
-    settings = load_settings(onnx_dir=str(onnx_dir), embed_threads=threads)
+    settings = load_settings(onnx_dir=str(onnx_dir))
     exported = ensure_export(settings)
     chunks = chunk_documents(load_corpus(settings.corpus_dir), settings.chunk_max_chars)
     texts = [c.embedding_text() for c in chunks]
     questions = [q for q, _ in load_questions(ROOT / "evals" / "core.jsonl")]
     encoders: dict[str, Any] = {"torch": shared_embeddings(settings.embedding_model)}
     for size in batch_sizes:
-        encoders[f"onnx (batch {size})"] = OnnxEmbeddings(
-            exported.model_file, exported.tokenizer_file, exported.max_length, size, threads
+        encoders[f"onnx (batch {size})"] = OnnxEmbeddings(  # indexing: every core
+            exported.model_file, exported.tokenizer_file, exported.max_length, size, 0
         )
     for encoder in encoders.values():
         encoder.encode(texts[:8])  # warm up
     seconds: dict[str, list[float]] = {name: [] for name in encoders}
     query_ms: dict[str, list[float]] = {"torch": [], "onnx": []}
-    first_onnx = encoders[f"onnx (batch {batch_sizes[0]})"]
-    query_encoders = {"torch": encoders["torch"], "onnx": first_onnx}
+    one_question = OnnxEmbeddings(  # as the app embeds questions (BOT_EMBED_THREADS)
+        exported.model_file, exported.tokenizer_file, exported.max_length, threads=threads
+    )
+    query_encoders = {"torch": encoders["torch"], "onnx": one_question}
+    one_question.encode(texts[:1])  # warm up
     for _ in range(repeats):
         for name, encoder in encoders.items():
             started = time.perf_counter()
@@ -109,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32, 64])
-    parser.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = cores)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="onnxruntime threads per question (indexing uses every core)")
     parser.add_argument("--onnx-dir", type=Path, default=None, help="reuse an export here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -1,52 +1,54 @@
-"""FairSlots: at most N holders at once, and waiters served in arrival order."""
+"""AnswerSlots: at most N answers at once, waiters served in arrival order, no thread held."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from bot.ui.slots import FairSlots
+import anyio
+
+from bot.ui.slots import AnswerSlots
 
 
-def test_waiters_get_their_slot_in_arrival_order() -> None:
-    slots = FairSlots(1)
+def run_tasks(size: int, count: int) -> tuple[list[int], list[int], int]:
+    """Start `count` calls one after the other; (results, start order, peak at once)."""
+    slots = AnswerSlots(size)
     order: list[int] = []
-    threads = []
-    with slots:  # hold the only slot while five threads queue up, one after the other
-        for n in range(5):
-            thread = threading.Thread(target=lambda n=n: _take(slots, order, n))
-            thread.start()
-            threads.append(thread)
-            deadline = time.monotonic() + 5
-            while len(slots._waiting) < n + 1 and time.monotonic() < deadline:
-                time.sleep(0.001)
-    for thread in threads:
-        thread.join(timeout=5)
-    assert order == [0, 1, 2, 3, 4]
-
-
-def _take(slots: FairSlots, order: list[int], n: int) -> None:
-    with slots:
-        order.append(n)
-
-
-def test_never_more_holders_than_slots() -> None:
-    slots = FairSlots(2)
     inside, peak = [0], [0]
     lock = threading.Lock()
 
-    def work() -> None:
-        with slots:
-            with lock:
-                inside[0] += 1
-                peak[0] = max(peak[0], inside[0])
-            time.sleep(0.002)
-            with lock:
-                inside[0] -= 1
+    def work(n: int) -> int:
+        with lock:
+            inside[0] += 1
+            peak[0] = max(peak[0], inside[0])
+            order.append(n)
+        time.sleep(0.05)  # long enough for the later calls to arrive meanwhile
+        with lock:
+            inside[0] -= 1
+        return n * 10
 
-    threads = [threading.Thread(target=work) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert peak[0] == 2 and inside[0] == 0
+    async def main() -> list[int]:
+        tasks = []
+        for n in range(count):
+            tasks.append(asyncio.create_task(slots.run(work, n)))
+            await asyncio.sleep(0.001)  # each reaches the slots before the next one starts
+        return list(await asyncio.gather(*tasks))
+
+    # In a thread of its own: a browser test's event loop may still run in this one.
+    with ThreadPoolExecutor(1) as pool:
+        results = pool.submit(anyio.run, main).result(timeout=60)
+    return results, order, peak[0]
+
+
+def test_waiters_run_in_arrival_order() -> None:
+    results, order, peak = run_tasks(1, 8)
+    assert results == [n * 10 for n in range(8)]
+    assert order == list(range(8)) and peak == 1
+
+
+def test_never_more_answers_at_once_than_slots() -> None:
+    results, order, peak = run_tasks(3, 12)
+    assert sorted(order) == list(range(12)) and peak == 3
+    assert results == [n * 10 for n in range(12)]

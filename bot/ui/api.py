@@ -19,13 +19,12 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from bot.answering.tutor import AskOptions
 from bot.errors import InputError, TutorError
 from bot.ui.handlers import FRIENDLY_ERROR, Services
-from bot.ui.slots import FairSlots
+from bot.ui.slots import AnswerSlots
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +79,8 @@ def api_routes(
 ) -> list[APIRoute]:
     """The route(s) to add to the FastAPI app Gradio serves (passed at its creation, so they
     come before Gradio's own)."""
-    # At most `concurrency` answers at once, as for the Gradio queue; the rest wait their turn.
-    slots = FairSlots(concurrency)
-
-    def answer_in_slot(payload: object) -> tuple[int, dict[str, Any]]:
-        with slots:
-            return answer_json(services, payload)
+    # At most `concurrency` answers at once, as in the chat; the rest wait their turn.
+    slots = AnswerSlots(concurrency)
 
     async def ask(request: Request) -> JSONResponse:
         if not authorized(request.headers.get("authorization"), users):
@@ -98,7 +93,7 @@ def api_routes(
             payload = await request.json()
         except ValueError:
             return JSONResponse({"error": "The body is not JSON."}, status_code=400)
-        status, body = await run_in_threadpool(answer_in_slot, payload)
+        status, body = await slots.run(answer_json, services, payload)
         return JSONResponse(body, status_code=status)
 
     return [APIRoute(ROUTE, ask, methods=["POST"], include_in_schema=False)]

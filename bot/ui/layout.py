@@ -15,14 +15,14 @@ from bot.errors import InputError
 from bot.ui import handlers, render
 from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
-from bot.ui.slots import FairSlots
+from bot.ui.slots import AnswerSlots
 
 STATE_TTL_SECONDS = 2 * 3600
 # Gradio's queue is for long jobs (progress bars, fair turns, an event stream per session);
 # the chat's events take milliseconds, and through the queue each one cost ~2x the answer in
 # server CPU under 50 users (bench/README.md). They are plain request/response calls instead;
-# FairSlots keeps BOT_CONCURRENCY answers at most at once, as the queue did. The Evaluate tab,
-# which reports progress, stays on the queue.
+# AnswerSlots keeps BOT_CONCURRENCY answers at most at once, in arrival order, as the queue
+# did. The Evaluate tab, which reports progress, stays on the queue.
 DIRECT = {"queue": False}
 # Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
 # second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
@@ -111,16 +111,18 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
     with gr.Accordion("Answer details (JSON)", open=False):
         details = gr.JSON(elem_id="answer-json")
 
-    slots = FairSlots(services.settings.concurrency)
+    slots = AnswerSlots(services.settings.concurrency)
 
-    def ask(question_text: str, as_of_text: str, conversation: list):
-        with slots:
-            return handlers.ask(services, question_text, as_of_text, conversation).as_tuple()
+    def answer(question_text: str, as_of_text: str, conversation: list):
+        return handlers.ask(services, question_text, as_of_text, conversation).as_tuple()
 
-    def ask_example(as_of_text: str, conversation: list, evt: gr.EventData):
+    async def ask(question_text: str, as_of_text: str, conversation: list):
+        return await slots.run(answer, question_text, as_of_text, conversation)
+
+    async def ask_example(as_of_text: str, conversation: list, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
         text = data.get("question")
-        return ask(text if isinstance(text, str) else "", as_of_text, conversation)
+        return await ask(text if isinstance(text, str) else "", as_of_text, conversation)
 
     chat_outputs = [turns, transcript, details, question]
     ask_button.click(

@@ -1,45 +1,33 @@
-"""At most N answers at once, handed out first come, first served.
+"""At most N answers at once, handed out first come, first served, without holding a thread.
 
-The chat's events and `POST /api/ask` run in the web server's thread pool, not in Gradio's
-queue, so the app bounds how many answers run at once itself (`BOT_CONCURRENCY`). A plain
-semaphore lets a newly arrived request take a free slot before those already waiting, which
-under 50 users gave some of them several times the median wait; here a released slot goes
-straight to the longest waiter, as a queue would.
+The chat's events and `POST /api/ask` run off Gradio's queue, so the app bounds how many
+answers run at once itself (`BOT_CONCURRENCY`). A request waits for its turn on the event
+loop, not in a worker thread: with a lock taken inside the thread, 50 users' waiting questions
+held the server's worker threads, and page loads (which need one) waited behind them (p50
+2.5 s under 50 users). anyio's capacity limiter wakes waiters in arrival order, as the queue
+did.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
-from types import TracebackType
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+T = TypeVar("T")
 
 
-class FairSlots:
-    """A FIFO semaphore: `with slots:` waits its turn for one of `size` slots."""
+class AnswerSlots:
+    """`await slots.run(fn, *args)`: fn runs in a worker thread once one of `size` slots is
+    free; waiting costs no thread."""
 
     def __init__(self, size: int) -> None:
-        self._lock = threading.Lock()
-        self._free = max(1, size)
-        self._waiting: deque[threading.Event] = deque()
+        self.size = max(1, size)
+        self._limiter: anyio.CapacityLimiter | None = None  # made inside the server's loop
 
-    def __enter__(self) -> FairSlots:
-        with self._lock:
-            if self._free and not self._waiting:
-                self._free -= 1
-                return self
-            turn = threading.Event()
-            self._waiting.append(turn)
-        turn.wait()  # the releasing thread hands its slot over: no one can take it first
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        with self._lock:
-            if self._waiting:
-                self._waiting.popleft().set()
-            else:
-                self._free += 1
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.size)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
