@@ -57,7 +57,7 @@ KIND_BONUS = 0.08
 EVENT_DATE_BONUS = 0.15
 # Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
 OVERVIEW_DOCS = 4
-OVERVIEW_MARGIN = 0.25
+OVERVIEW_MARGIN = 0.1
 
 
 @dataclass(eq=False)  # compared by identity: sentences of different passages may read alike
