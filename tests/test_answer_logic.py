@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from bot.answering import extractive
 from bot.answering.extractive import ComposeRequest, SentenceCache, compose
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
@@ -100,13 +101,17 @@ def test_when_question_prefers_the_dated_sentence() -> None:
     assert "28 August 2019" in result.lines[0].text
 
 
-def test_overview_gives_one_lead_fact_per_document_in_time_order() -> None:
+def test_overview_gives_one_lead_fact_per_document_in_time_order(monkeypatch) -> None:
+    # The mechanism, with a margin wide enough for the rank prior of three close passages.
+    monkeypatch.setattr(extractive, "OVERVIEW_MARGIN", 0.25)
     hits = [
-        passage("gsomia", "Korea gave notice ending GSOMIA on 23 August 2019.", 1),
-        passage("wto", "Korea filed a WTO complaint about the measures on 11 September 2019.", 2),
-        passage("whitelist", "Korea removed Japan from its whitelist on 18 September 2019.", 3),
-    ]
-    result = compose(hits, request("how did korea respond to the measures"),
+        passage("gsomia", "Korea responded to the measures by ending GSOMIA on 23 August 2019.", 1),
+        passage("wto", "Korea responded to the measures with a WTO complaint on 11 September "
+                "2019.", 2),
+        passage("whitelist", "Korea responded to the measures by dropping Japan from its "
+                "whitelist on 18 September 2019.", 3),
+    ]  # fmt: skip
+    result = compose(hits, request("what happened when korea responded to the measures"),
                      SentenceCache(EMBEDDER))  # fmt: skip
     assert [line.role for line in result.lines] == ["overview"] * len(result.lines)
     docs = [result.citations[line.citations[0] - 1].doc_id for line in result.lines]
