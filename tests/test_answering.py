@@ -104,3 +104,12 @@ def test_json_schema(tutor: Tutor) -> None:
     for citation in data["citations"]:
         assert set(citation) >= {"n", "doc_id", "title", "section", "source_url", "quote", "score"}
     assert all({"doc_id", "chunk_id", "score"} <= set(r) for r in data["retrieved"])
+
+
+def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) -> None:
+    uncovered = ask(tutor, "Do I need a licence for blank silicon wafers going to Korea?")
+    assert uncovered.refused and uncovered.mode == "refusal"
+    assert "blank silicon wafers" in uncovered.answer and "CISTEC" in uncovered.answer
+    # No product named at all: the checker asks which item it is instead of refusing.
+    unnamed = ask(tutor, "Do I need a licence to export to Korea?")
+    assert not unnamed.refused and unnamed.mode == "checker"

@@ -61,8 +61,8 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     except TutorError as exc:
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
-    product = _named_product(question, tutor)
-    if data["item"] is None and product:
+    product = _named_product(question, tutor) if data["item"] is None else ""
+    if product:
         # A product the course does not cover: say so plainly instead of asking which of
         # the three items it is.
         return Answer(

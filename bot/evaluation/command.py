@@ -18,7 +18,7 @@ from bot.evaluation.dataset import load_sets
 from bot.evaluation.metrics import SUMMARY_METRICS, check_gates, metric_key
 
 if TYPE_CHECKING:
-    from bot.evaluation.runner import Answerer
+    from bot.evaluation.runner import Answerer, RunOptions
 
 
 class MetricBar(click.ParamType):
@@ -164,7 +164,9 @@ def eval_command(
             raise click.BadParameter(
                 f"{as_of!r} is not a YYYY-MM-DD date", param_hint="--as-of"
             ) from exc
-    options = (as_of, retriever, k, llm)
+    from bot.evaluation.runner import RunOptions
+
+    options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
     if not files or suite_names or baseline or any(f.is_dir() for f in files):
         _run_suites(files, suite_names, baseline, options, out_dir, previous, minimums, maximums,
                     as_json)  # fmt: skip
@@ -182,7 +184,7 @@ def _bars_for(
 def _run_files(
     ctx: click.Context,
     files: tuple[Path, ...],
-    options: tuple[str | None, str | None, int | None, str | None],
+    options: RunOptions,
     out_dir: Path | None,
     previous: Path | None,
     minimums: tuple[tuple[str | None, str, float], ...],
@@ -193,9 +195,8 @@ def _run_files(
     # Imported here: matplotlib and the tutor would slow down every other `bot` command.
     from bot.evaluation.compare import compare_reports, load_report
     from bot.evaluation.report import failures_text, summary_text, write_reports
-    from bot.evaluation.runner import RunOptions, evaluate
+    from bot.evaluation.runner import evaluate
 
-    as_of, retriever, k, llm = options
     if any(name is not None for name, _, _ in (*minimums, *maximums)):
         _fail("SUITE:METRIC bars need suites (run without FILES, or with --suite).")
     try:
@@ -208,12 +209,11 @@ def _run_files(
 
     injected = (ctx.find_object(dict) or {}).get("tutor")
     try:
-        tutor = injected or build_tutor(llm)
+        tutor = injected or build_tutor(options.llm or None)
     except TutorError as exc:
         _fail(str(exc))
-    run_options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
     with click.progressbar(length=len(dataset.items), label="Evaluating", file=sys.stderr) as bar:
-        run = evaluate(tutor, dataset, run_options, progress=lambda *_: bar.update(1))
+        run = evaluate(tutor, dataset, options, progress=lambda *_: bar.update(1))
     if previous_report is not None:
         run.comparison = compare_reports(run.to_dict(), previous_report)
     paths = write_reports(run, out_dir or default_out_dir())
@@ -258,7 +258,7 @@ def _run_suites(
     files: tuple[Path, ...],
     suite_names: tuple[str, ...],
     baseline: bool,
-    options: tuple[str | None, str | None, int | None, str | None],
+    options: RunOptions,
     out_dir: Path | None,
     previous: Path | None,
     minimums: tuple[tuple[str | None, str, float], ...],
@@ -271,12 +271,10 @@ def _run_suites(
     from bot.config import load_settings
     from bot.evaluation.compare import compare_reports, load_report
     from bot.evaluation.report import write_reports
-    from bot.evaluation.runner import RunOptions
     from bot.evaluation.suites import run_suite, side_by_side, standard_suites, suite_for
 
-    as_of, retriever, k, llm = options
     try:
-        settings = load_settings(llm=llm)
+        settings = load_settings(llm=options.llm or None)
         suites = [suite_for(f) for f in files] + (
             standard_suites(settings.evals_dir, suite_names) if suite_names or not files else []
         )
@@ -287,8 +285,6 @@ def _run_suites(
         if name is not None and name not in names:
             _fail(f"bar for suite {name!r}, which is not run (running: {', '.join(names)})")
     out = out_dir or default_out_dir()
-    run_options = RunOptions(as_of=as_of, retriever=retriever, k=k, llm=llm or "")
-
     def progress(label: str, total: int):
         bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, disable=as_json)
 
@@ -303,7 +299,7 @@ def _run_suites(
     gate_failures: list[str] = []
     for suite in suites:
         try:
-            result = run_suite(settings, suite, run_options, baseline, progress)
+            result = run_suite(settings, suite, options, baseline, progress)
         except TutorError as exc:
             _fail(str(exc))
         folder = out / suite.name if len(suites) > 1 else out

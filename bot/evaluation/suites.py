@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from bot.config import Settings
 from bot.evaluation.dataset import Dataset, load_sets
 from bot.evaluation.runner import EvalRun, RunOptions, evaluate
+from bot.ingest.documents import SourceDocument
 
 QUESTIONS_FILE = "questions.jsonl"
 DOCUMENTS_FOLDER = "documents"
@@ -62,11 +63,8 @@ def standard_suites(evals_dir: Path, names: Sequence[str] = ()) -> list[Suite]:
     return [suite_for(evals_dir / known[n], n) for n in (names or list(known))]
 
 
-def documents_by_file(settings: Settings) -> dict[str, str]:
+def documents_by_file(documents: Sequence[SourceDocument]) -> dict[str, str]:
     """File name -> document id for the files added to an index (their URL is the file's)."""
-    from bot.ingest.indexer import collect_documents
-
-    documents, _ = collect_documents(settings)
     names: dict[str, str] = {}
     for doc in documents:
         url = urlparse(doc.source_url)
@@ -120,14 +118,14 @@ def run_suite(
 
     dataset = load_sets([suite.questions])
     with suite_settings(settings, suite) as local:
+        documents, _ = collect_documents(local)
         if suite.documents is not None:
-            dataset = with_doc_ids(dataset, documents_by_file(local))
+            dataset = with_doc_ids(dataset, documents_by_file(documents))
         tutor = Tutor(local)
         bar = progress(suite.name, len(dataset.items)) if progress else None
         run = evaluate(tutor, dataset, replace(options, system="tutor"), bar)
         naive = None
         if baseline:
-            documents, _ = collect_documents(local)
             with tempfile.TemporaryDirectory(prefix="eval-naive-") as folder:
                 rag = NaiveRag(local, Path(folder), documents)
                 bar = progress(f"{suite.name} (naive)", len(dataset.items)) if progress else None
