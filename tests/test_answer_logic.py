@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -139,6 +140,35 @@ def test_ended_state_is_history_when_a_current_one_answers() -> None:
     roles = {result.citations[line.citations[0] - 1].doc_id: line.role for line in result.lines}
     assert roles["group-a"] == "current"
     assert roles.get("group-b", "history") == "history"
+
+
+@pytest.mark.parametrize(
+    ("question", "present"),
+    [
+        ("is korea on japan's white list", True),
+        ("what licence for hf to korea right now", True),
+        ("was korea in group a on 1 may 2020", False),
+        ("when did korea leave group a", False),
+    ],
+)
+def test_present_state_questions(question: str, present: bool) -> None:
+    assert classify(question).present_state is present
+
+
+def test_state_document_answers_the_present_over_a_past_event() -> None:
+    """An event document ranked first must not answer "is ... ?" when a state document
+    describes the state on the date; a background document keeps its place."""
+    event = passage(
+        "removal", "South Korea was removed from the white list of Group A.", 1, kind="timeline"
+    )
+    state = passage("restoration", "South Korea is in Group A again.", 2,
+                    valid_from="2023-07-21", kind="state")  # fmt: skip
+    question = "is south korea on the white list of group a"
+    result = compose([event, state], request(question), SentenceCache(EMBEDDER))
+    assert result.citations[result.lines[0].citations[0] - 1].doc_id == "restoration"
+    background = replace(event, metadata={**event.metadata, "kind": "background"})
+    result = compose([background, state], request(question), SentenceCache(EMBEDDER))
+    assert "removal" in {c.doc_id for c in result.citations}
 
 
 def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:

@@ -44,6 +44,7 @@ LEXICAL_WEIGHT = 0.4
 # Retrieval ranks documents better than sentence similarity ranks sentences, so sentences of
 # the best-ranked documents get a head start, and an answer draws on few documents.
 DOC_PRIOR = 0.2
+EVENT_KINDS = ("event", "timeline")  # front-matter kinds of documents that tell what happened
 MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
 # A document written to describe the state during a period is the best evidence for a
 # question about the state ("Is South Korea in Group A?") on a date inside that period.
@@ -55,6 +56,13 @@ FOCUS_POWER = 1.0
 KIND_BONUS = 0.08
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
+# "Is South Korea in Group A?" is answered by a sentence that states the present ("South Korea
+# is in Group A"), not by one that tells a past event ("the Cabinet approved ...").
+PRESENT_BONUS = 0.05
+PRESENT_VERB = re.compile(
+    r"\b(is|are|remains?|stays?|needs?|applies|apply|has|have|can|cannot|may)\b(?! been)",
+    re.IGNORECASE,
+)
 # Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
 OVERVIEW_DOCS = 4
 OVERVIEW_MARGIN = 0.1
@@ -174,6 +182,7 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
+    asks_state = qtype.present_state and qtype.wants in (AnswerKind.STATE, AnswerKind.ANY)
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -184,17 +193,39 @@ def score(
             bonus -= 0.05
         if identifiers & tokens:
             bonus += 0.08
-        is_state = cand.hit.metadata.get("valid_from") or cand.hit.metadata.get("valid_to")
-        if not wants_date and is_state and cand.period is Period.CURRENT:
+        if not wants_date and _is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
         if qtype.wants not in (AnswerKind.ANY, AnswerKind.OVERVIEW, AnswerKind.STATE) and (
             contains_kind(cand.text, qtype.wants)
         ):
             bonus += KIND_BONUS
+        if asks_state and PRESENT_VERB.search(cand.text):
+            bonus += PRESENT_BONUS
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
+
+
+def _is_state(cand: Candidate) -> bool:
+    """From a document that describes the state during a period (it has a validity)."""
+    return bool(cand.hit.metadata.get("valid_from") or cand.hit.metadata.get("valid_to"))
+
+
+def _current_states(current: list[Candidate], request: ComposeRequest) -> list[Candidate]:
+    """For a question about the state today: the state documents, when an event would lead.
+
+    The removal of 2019 is a true event, but on a date in 2024 "Is South Korea on the white
+    list?" is answered by the document that describes the state then. A timeless background
+    fact ("Is fluorinated polyimide entry 1C009.b?") is not displaced.
+    """
+    usable = [c for c in current if c.similarity >= request.threshold]
+    if not usable:
+        return []
+    lead = max(usable, key=lambda c: c.score)
+    if str(lead.hit.metadata.get("kind", "")) not in EVENT_KINDS:
+        return []
+    return [c for c in current if _is_state(c)]
 
 
 def _repeats(cand: Candidate, other: Candidate) -> bool:
@@ -275,8 +306,11 @@ def _earlier_state(
     """
     if not STATE_QUESTION.match(question) or any(c.period is Period.HISTORY for c in chosen):
         return []
-    if not any(c.hit.metadata.get("valid_from") for c in chosen):
+    starts = [str(c.hit.metadata["valid_from"]) for c in chosen if c.hit.metadata.get("valid_from")]
+    if not starts:
         return []
+    if any(d.isoformat() < max(starts) for c in chosen for d in mentioned_dates(c.text)):
+        return []  # the answer already tells what held before its period began
     ended = [
         c
         for c in cands
@@ -387,7 +421,12 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         current = [c for c in cands if c.period is Period.CURRENT]
         if request.qtype.event_dates:
             current = []
-        chosen = select(current, request.threshold) or select(cands, request.threshold)
+        states = _current_states(current, request) if request.qtype.present_state else []
+        chosen = (
+            select(states, request.threshold)
+            or select(current, request.threshold)
+            or select(cands, request.threshold)
+        )
     if not chosen:
         return Composition("", [], True, best)
     if not overview:

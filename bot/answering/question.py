@@ -12,7 +12,7 @@ the few documents that matter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from bot.answering.dates import mentioned_dates
@@ -69,6 +69,13 @@ YES_NO = re.compile(
 LIST = re.compile(
     r"\b(which|what) (?:three|two|four|\d+) |\blist (?:of|the)\b|\bname the\b", re.IGNORECASE
 )
+# "Is South Korea in Group A?", "what licence for hf right now": the state on the as-of date,
+# which the documents written for a period (kind: state) describe, not the events that led there.
+PRESENT_STATE = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+)?(is|are|does|do|can|isn'?t|aren'?t|doesn'?t|can'?t)\b|"
+    r"\b(today|now|currently|current|still|yet|these days|at the moment|at present|presently)\b",
+    re.IGNORECASE,
+)
 COMPARE = re.compile(r"\b(difference|differ|compare|versus|vs\.?|compared)\b", re.IGNORECASE)
 
 
@@ -80,6 +87,7 @@ class QuestionType:
     kinds: tuple[AnswerKind, ...]
     broad: bool = False
     event_dates: tuple = ()  # dates the question names as the subject ("what happened on ...")
+    present_state: bool = False  # asks about the state on the as-of date, not an event
 
     @property
     def wants(self) -> AnswerKind:
@@ -87,8 +95,14 @@ class QuestionType:
 
 
 def classify(question: str) -> QuestionType:
-    """The question type from its wording; the first match in a fixed order of specificity."""
-    text = question.strip()
+    """The question type from its wording, and whether it asks about the state on the date."""
+    qtype = _classify_type(question.strip())
+    present = not qtype.event_dates and bool(PRESENT_STATE.search(question))
+    return replace(qtype, present_state=present)
+
+
+def _classify_type(text: str) -> QuestionType:
+    """The first match in a fixed order of specificity."""
     dates = tuple(mentioned_dates(text))
     broad = bool(BROAD.search(text))
     if IDENTIFIER_Q.search(text):

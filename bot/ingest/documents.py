@@ -97,6 +97,7 @@ class SourceDocument:
             "published_note": self.published_note,
             "valid_from": self.valid_from.isoformat() if self.valid_from else "",
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
+            "kind": self.kind,
             "language": self.language,
             "path": self.path,
         }
