@@ -184,6 +184,16 @@ def test_scope_model_and_cues() -> None:
     assert cues("will japan take korea off the white list again") == (1.0, 0.0)
     assert cues("METI said it would apply the licence")[0] == 0.0  # a past announcement
     assert cues("should i ship my order tomorrow")[1] == 1.0
+    # The world's future, not the asker's plans or a destination.
+    assert cues("is japan going to add another country to group a")[0] == 1.0
+    assert cues("would korea refile the case if talks failed")[0] == 1.0
+    assert cues("how long will it take to get a licence")[0] == 0.0
+    assert cues("do i need a licence for resist going to the us")[0] == 0.0
+    assert cues("what licence for hf going to korea")[0] == 0.0
+    # One's own case, not the general procedure.
+    assert cues("what should i do before shipping resist")[1] == 0.0
+    assert cues("in my case study it is 2021, how many group a countries")[1] == 0.0
+    assert cues("we shipped resist without a licence, should i self report")[1] == 1.0
     n = len(FEATURE_NAMES)
     model = ScopeModel(coef=(-2.0,) + (0.0,) * (n - 1), intercept=0.0, mean=(0.5,) * n,
                        scale=(0.1,) * n, threshold=0.5)  # fmt: skip

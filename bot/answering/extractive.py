@@ -56,17 +56,9 @@ FOCUS_POWER = 1.0
 KIND_BONUS = 0.08
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
-# "Is South Korea in Group A?" is answered by a sentence that states the present ("South Korea
-# is in Group A"), not by one that tells a past event ("the Cabinet approved ...").
-PRESENT_BONUS = 0.05
-PRESENT_VERB = re.compile(
-    r"\b(is|are|remains?|stays?|needs?|applies|apply|has|have|can|cannot|may)\b(?! been)",
-    re.IGNORECASE,
-)
 # Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
 OVERVIEW_DOCS = 4
 OVERVIEW_MARGIN = 0.1
-
 
 @dataclass(eq=False)  # compared by identity: sentences of different passages may read alike
 class Candidate:
@@ -182,7 +174,6 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
-    asks_state = qtype.present_state and qtype.wants in (AnswerKind.STATE, AnswerKind.ANY)
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -199,8 +190,6 @@ def score(
             contains_kind(cand.text, qtype.wants)
         ):
             bonus += KIND_BONUS
-        if asks_state and PRESENT_VERB.search(cand.text):
-            bonus += PRESENT_BONUS
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS

@@ -19,17 +19,27 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
+# The world's future, not the asker's own plans: "will japan ...", "is japan going to add ...",
+# but not "how long will it take", "will i need a licence" (today's rules) or "going to korea"
+# (a destination).
 FUTURE = re.compile(
-    r"\b(will|going to|gonna|next (?:year|month|time)|in the future|predict\w*|forecast\w*|"
+    r"\b(?:will|won'?t|gonna)\b(?!\s+(?:i|we|it|you|my|our)\b)|"
+    r"\bgoing to\s+(?!(?:the|a|an|our|my|their|its|this|that|these|those)\b)\w+\s+\w|"
+    r"\bwould\s+(?!(?:i|we|it|you|my|our|the|a|an|this|that)\b)\w+\b.*\bif\b|"
+    r"\b(?:next (?:year|time|government|election)|in the future|predict\w*|forecast\w*|"
     r"likely to|expect(?:ed)? to|by 20[3-9]\d|in 20[3-9]\d)\b",
     re.IGNORECASE,
 )
 PAST_WILL = re.compile(r"\b(said|announced|stated|decided) (?:it|that \w+|they) would\b", re.I)
+# One person's own case: legal strategy, their documents, their past shipments. "What should I
+# do before shipping?" asks for the general procedure, which the course explains.
 ADVICE = re.compile(
-    r"\b(should (?:i|we)|shall (?:i|we)|will (?:i|we) (?:get|be)|am i (?:going|liable|safe)|"
-    r"(?:write|draft|review|prepare|fill (?:in|out)) (?:our|my|the) |my (?:lawyer|case|order|"
-    r"shipment)|our (?:lawyer|case)|represent (?:me|us)|guarantee|sue|get (?:fined|arrested|"
-    r"caught)|is it safe|legal advice|advise (?:me|us))\b",
+    r"\b(should (?:i|we) (?:sue|self|risk|admit|report|tell|hide|appeal|fight|plead)|"
+    r"will (?:i|we) (?:get|be)|am i (?:going|liable|safe)|"
+    r"(?:i|we) (?:shipped|exported|sent|sold) |under investigation|"
+    r"(?:write|draft|review|prepare|fill (?:in|out)) (?:our|my|the) |my (?:lawyer|case(?! stud)|"
+    r"order|shipment)|our (?:lawyer|case)|represent (?:me|us)|guarantee|sue|get (?:fined|arrested|"
+    r"caught)|is it safe|legal advice|advise (?:me|us)|best defen[cs]e)\b",
     re.IGNORECASE,
 )
 

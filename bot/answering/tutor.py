@@ -259,6 +259,8 @@ class Tutor:
         total = sum(lexical.idf(t) for t in terms)
         known = sum(lexical.idf(t) for t in terms if lexical.knows_family(t))
         future, advice = cues(question)
+        if request.as_of > dt.date.today():
+            future = 1.0  # a date still to come: the course records only what has happened
         unknown_names = [t for t in proper_names(question) if not lexical.knows(t)]
         return ScopeFeatures(
             best_similarity=composition.best_similarity,
