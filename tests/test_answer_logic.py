@@ -147,12 +147,36 @@ def test_ended_state_is_history_when_a_current_one_answers() -> None:
     [
         ("is korea on japan's white list", True),
         ("what licence for hf to korea right now", True),
-        ("was korea in group a on 1 may 2020", False),
+        ("was korea in group a on 1 may 2020", True),
         ("when did korea leave group a", False),
+        ("was korea removed from the white list in 2019", False),
     ],
 )
-def test_present_state_questions(question: str, present: bool) -> None:
-    assert classify(question).present_state is present
+def test_questions_about_the_state_on_a_date(question: str, present: bool) -> None:
+    assert classify(question).asks_state is present
+
+
+@pytest.mark.parametrize(
+    ("question", "viewpoint"),
+    [
+        ("was korea in group a on 1 may 2020", dt.date(2020, 5, 1)),
+        ("is korea on the white list as of july 2023", dt.date(2023, 7, 1)),
+        ("was korea removed from the white list in 2019", None),  # an event: a participle
+        ("was the december 2019 resist change an easing", None),  # the date names the change
+        ("did japan block the panel request on 29 june 2020", None),
+    ],
+)
+def test_a_dated_state_question_takes_its_date_as_viewpoint(question, viewpoint) -> None:
+    qtype = classify(question)
+    assert qtype.viewpoint == viewpoint
+    assert bool(qtype.event_dates) is (viewpoint is None)
+
+
+def test_without_dates_keeps_the_subject() -> None:
+    from bot.answering.dates import without_dates
+
+    assert without_dates("was korea in group a on 1 may 2020?") == "was korea in group a ?"
+    assert without_dates("what about in 2020") == "what about"
 
 
 def test_state_document_answers_the_present_over_a_past_event() -> None:

@@ -118,6 +118,22 @@ def mentioned_dates(text: str) -> list[dt.date]:
     return found
 
 
+_DATE_PHRASE = re.compile(
+    rf"(?:\b(?:on|in|as of|as at|during|by)\s+)?(?:{DAY_MONTH_YEAR.pattern}|{ISO.pattern}"
+    rf"|{MONTH_YEAR.pattern}|{YEAR.pattern})",
+    re.IGNORECASE,
+)
+
+
+def without_dates(text: str) -> str:
+    """The text with its dates (and their "on", "in", "as of") taken out.
+
+    When a date only sets the viewpoint ("was Korea in Group A on 1 May 2020?"), searching for
+    it finds the passages that happen to mention May 2020, not the ones about the subject.
+    """
+    return re.sub(r"\s{2,}", " ", _DATE_PHRASE.sub(" ", text)).strip()
+
+
 def starts_after(text: str, as_of: dt.date) -> bool:
     """True when everything a sentence dates lies after the as-of day (it is not yet known)."""
     dates = mentioned_dates(text)

@@ -410,7 +410,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         current = [c for c in cands if c.period is Period.CURRENT]
         if request.qtype.event_dates:
             current = []
-        states = _current_states(current, request) if request.qtype.present_state else []
+        states = _current_states(current, request) if request.qtype.asks_state else []
         chosen = (
             select(states, request.threshold)
             or select(current, request.threshold)

@@ -11,6 +11,7 @@ the few documents that matter.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -76,6 +77,18 @@ PRESENT_STATE = re.compile(
     r"\b(today|now|currently|current|still|yet|these days|at the moment|at present|presently)\b",
     re.IGNORECASE,
 )
+# A be-verb question without a participle: "was korea in group a", "is korea still outside".
+STATE_ON_DATE = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+)?(?:is|are|was|were|isn'?t|wasn'?t|weren'?t)\b"
+    r"(?!(?:\s+\S+){0,4}?\s+\w+(?:ed|en)\b)",
+    re.IGNORECASE,
+)
+# The date as a viewpoint is a phrase of its own ("on 1 May 2020", "in 2021"), not a
+# modifier of a noun ("the December 2019 resist change").
+DATED_VIEW = re.compile(
+    r"\b(?:on|in|as of|as at|during|at)\s+(?:\d{1,2}\s+)?(?:[a-z]+\.?\s+)?(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
 COMPARE = re.compile(r"\b(difference|differ|compare|versus|vs\.?|compared)\b", re.IGNORECASE)
 
 
@@ -87,7 +100,8 @@ class QuestionType:
     kinds: tuple[AnswerKind, ...]
     broad: bool = False
     event_dates: tuple = ()  # dates the question names as the subject ("what happened on ...")
-    present_state: bool = False  # asks about the state on the as-of date, not an event
+    asks_state: bool = False  # asks about the state on the as-of date, not an event
+    viewpoint: dt.date | None = None  # "was korea in group a on 1 may 2020": the as-of date
 
     @property
     def wants(self) -> AnswerKind:
@@ -95,10 +109,17 @@ class QuestionType:
 
 
 def classify(question: str) -> QuestionType:
-    """The question type from its wording, and whether it asks about the state on the date."""
+    """The question type from its wording, and whether it asks about the state on the date.
+
+    "Was Korea in Group A on 1 May 2020?" asks for the state on that day: the date is the
+    viewpoint, not an event to look for. "Was Korea removed ... in 2019?" (a participle) and
+    "did Japan block ... on 29 June 2020?" ask about events.
+    """
     qtype = _classify_type(question.strip())
+    if qtype.event_dates and STATE_ON_DATE.match(question) and DATED_VIEW.search(question):
+        return replace(qtype, event_dates=(), asks_state=True, viewpoint=qtype.event_dates[-1])
     present = not qtype.event_dates and bool(PRESENT_STATE.search(question))
-    return replace(qtype, present_state=present)
+    return replace(qtype, asks_state=present)
 
 
 def _classify_type(text: str) -> QuestionType:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.dates import parse_as_of, question_as_of
+from bot.answering.dates import parse_as_of, question_as_of, without_dates
 from bot.answering.extractive import (
     ComposeRequest,
     Composition,
@@ -28,7 +28,7 @@ from bot.answering.extractive import (
     key_terms,
     score,
 )
-from bot.answering.question import classify
+from bot.answering.question import QuestionType, classify
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
 from bot.config import Settings
@@ -42,6 +42,7 @@ from bot.retrieval.query import (
     REQUEST_WORDS,
     SearchQuery,
     build_query,
+    is_follow_up,
     load_terms,
     plain_words,
 )
@@ -131,7 +132,7 @@ class Tutor:
         text = clean_question(question, self.settings.max_question_chars)
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
-            as_of = question_as_of(text) or as_of
+            as_of = question_as_of(text) or classify(text).viewpoint or as_of
         routed = self._route_to_checker(text, as_of) or self._outside_scope(text, as_of)
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
@@ -161,7 +162,11 @@ class Tutor:
 
             standalone = condense_question(chat, opts.history, corrected)
         history = [speller.correct(h) for h in opts.history]
-        query = build_query(standalone, [] if standalone != corrected else history, self.terms)
+        qtype = self._question_type(corrected, history)
+        carried = [] if standalone != corrected else history  # a condensed question stands alone
+        if qtype.asks_state:
+            standalone = without_dates(standalone) or standalone  # the date is the viewpoint
+        query = build_query(standalone, carried, self.terms)
         t0 = time.perf_counter()
         vector = self._query_vector(query)
         timings["embed"] = _ms(t0)
@@ -169,11 +174,6 @@ class Tutor:
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
         hits = self.index.search(query.lexical_text, vector, k, mode)
-        qtype = classify(corrected)
-        if query.carried_terms and qtype.name in ("other", "list") and history:
-            # "and the panel request?" after "when did korea resume the case?" still asks when.
-            earlier = classify(history[-1])
-            qtype = replace(earlier, broad=False, event_dates=qtype.event_dates)
         candidates = self.index.with_next_chunks(hits)
         if qtype.event_dates:
             candidates = self.index.chunks_mentioning(qtype.event_dates, candidates)
@@ -272,6 +272,20 @@ class Tutor:
             future_cue=future,
             advice_cue=advice,
         )
+
+    @staticmethod
+    def _question_type(question: str, history: list[str]) -> QuestionType:
+        """The question's type; a bare follow-up takes the type of the question before it.
+
+        "and the panel request?" after "when did korea resume the case?" still asks when;
+        "what about in 2020?" after "is korea on the white list?" asks for the state in 2020.
+        """
+        qtype = classify(question)
+        if qtype.name not in ("other", "list") or not history or not is_follow_up(question):
+            return qtype
+        earlier = classify(history[-1])
+        dates = () if earlier.asks_state else qtype.event_dates
+        return replace(earlier, broad=False, event_dates=dates)
 
     def _chat_model(self) -> Any:
         """The configured language model, loaded once; None for extractive answers."""
