@@ -31,6 +31,7 @@ from bot.errors import InputError
 from bot.evaluation.dataset import load_sets
 
 MAX_FALSE_REFUSALS = 0.03
+MIN_CUE_ROWS = 10  # a cue must be seen this often before it can be decisive
 # Off-topic questions generated from templates: things a chat box receives that no export
 # control course answers. Deliberately generic (not written from any evaluation item).
 OFF_TOPIC_TEMPLATES = (
@@ -100,6 +101,27 @@ def dataset_rows(tutor: Tutor, path: Path) -> tuple[np.ndarray, np.ndarray]:
     return rows(tutor, items)
 
 
+def decisive_cues(x: np.ndarray, y: np.ndarray) -> tuple[str, ...]:
+    """Binary cues seen at least MIN_CUE_ROWS times, always on must-refuse rows."""
+    found = []
+    for j, name in enumerate(FEATURE_NAMES):
+        column = x[:, j]
+        if not set(np.unique(column)) <= {0.0, 1.0}:
+            continue
+        on = column >= 1.0
+        if on.sum() >= MIN_CUE_ROWS and (y[on] == 1).all():
+            found.append(name)
+    return tuple(found)
+
+
+def with_decisive(p: np.ndarray, x: np.ndarray, decisive: tuple[str, ...]) -> np.ndarray:
+    """Probabilities with rows that carry a decisive cue set to 1 (as ScopeModel does)."""
+    p = p.copy()
+    for name in decisive:
+        p[x[:, FEATURE_NAMES.index(name)] >= 1.0] = 1.0
+    return p
+
+
 def sweep(p: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float]]:
     """(threshold, false-refusal rate, refusal recall) for each candidate threshold."""
     out = []
@@ -131,14 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     x_gen, y_gen = rows(tutor, generated)
     x = np.vstack([x_dev, x_gen]) if len(x_gen) else x_dev
     y = np.concatenate([y_dev, y_gen])
+    decisive = decisive_cues(x, y)
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=1000)
     model.fit(scaler.transform(x), y)
-    p_dev = model.predict_proba(scaler.transform(x_dev))[:, 1]
+    p_dev = with_decisive(model.predict_proba(scaler.transform(x_dev))[:, 1], x_dev, decisive)
     table = sweep(p_dev, y_dev)
     ok = [row for row in table if row[1] <= MAX_FALSE_REFUSALS]
     threshold, fr, recall = max(ok, key=lambda r: (r[2], -r[1], r[0]))
     print(f"dev rows: {len(y_dev)} ({int(y_dev.sum())} must refuse), generated: {len(y_gen)}")
+    print("decisive cues:", list(decisive))
     print("weights:", dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3), strict=True)))
     print(
         f"threshold {threshold:.4f}: dev false refusals {fr:.3f}, refusal recall {recall:.3f}"
@@ -151,13 +175,15 @@ def main(argv: list[str] | None = None) -> int:
         "mean": [float(v) for v in scaler.mean_],
         "scale": [float(v) for v in scaler.scale_],
         "threshold": threshold,
+        "decisive": list(decisive),
         "fitted_on": "evals/core.jsonl (dev) + generated off-topic questions",
         "dev": {"false_refusal_rate": fr, "refusal_recall": recall, "rows": int(len(y_dev))},
     }
     heldout = settings.evals_dir / "heldout.jsonl"
     if heldout.is_file():
         x_h, y_h = dataset_rows(tutor, heldout)
-        p_h = model.predict_proba(scaler.transform(x_h))[:, 1] >= threshold
+        p_h = model.predict_proba(scaler.transform(x_h))[:, 1]
+        p_h = with_decisive(p_h, x_h, decisive) >= threshold
         h_fr = float(p_h[y_h == 0].mean())
         h_recall = float(p_h[y_h == 1].mean())
         result["heldout_report_only"] = {"false_refusal_rate": h_fr, "refusal_recall": h_recall}

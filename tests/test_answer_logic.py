@@ -202,6 +202,9 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     )
     assert speller.correct_word("licence") is None  # known
     assert speller.correct_word("banana") is None  # nothing close: left alone
+    # A common English word is a real word, not a typo of a corpus word one edit away.
+    assert Speller(["well"]).correct_word("will") is None
+    assert Speller(["happened"]).correct_word("happend") == "happened"
 
 
 def test_scope_model_and_cues() -> None:
@@ -225,6 +228,9 @@ def test_scope_model_and_cues() -> None:
     strong = ScopeFeatures(0.8, 0.8, 2.0, 1.0, 0.0, 1.0, 0.0, 0.0)
     assert model.refuses(weak) and not model.refuses(strong)
     assert model.to_dict()["features"] == list(FEATURE_NAMES)
+    decisive = replace(model, decisive=("future_cue",))
+    assert not decisive.refuses(strong)
+    assert decisive.refuses(replace(strong, future_cue=1.0))  # evidence cannot outvote it
 
 
 def test_packaged_scope_model_loads_with_its_dev_figures() -> None:

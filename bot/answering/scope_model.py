@@ -79,8 +79,14 @@ class ScopeModel:
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     threshold: float
+    # Cues that never came with an answerable question in the fitting data (a question about
+    # the future, say): a logistic weight stays finite under regularisation, so strong
+    # evidence could outvote them; the fit records them as decisive instead.
+    decisive: tuple[str, ...] = ()
 
     def refuse_probability(self, features: ScopeFeatures) -> float:
+        if any(getattr(features, name) >= 1.0 for name in self.decisive):
+            return 1.0
         x = features.vector()
         z = self.intercept + sum(
             w * (v - m) / (s or 1.0)
@@ -110,4 +116,5 @@ def load_scope_model(path: str = str(MODEL_FILE)) -> ScopeModel | None:
         mean=tuple(data["mean"]),
         scale=tuple(data["scale"]),
         threshold=float(data["threshold"]),
+        decisive=tuple(data.get("decisive", ())),
     )

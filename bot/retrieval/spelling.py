@@ -3,8 +3,10 @@
 A misspelt topic word finds nothing in BM25 and weakens the dense match, so "what happend at
 the wto" or "fluorinated polymide" used to be refused. Only words the index does not know are
 corrected, only to a word it does know, and only within a small edit distance (rapidfuzz's
-Damerau-Levenshtein, so swapped letters count once): a real word the course never uses is
-left alone rather than turned into a near neighbour.
+Damerau-Levenshtein, so swapped letters count once). A common English word the course never
+uses ("will", "would", "going") is a real word, not a typo, and is left alone: it would
+otherwise turn into a near neighbour ("will" -> "well"). Common words are the most frequent
+entries of the English frequency dictionary that symspellpy ships.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from itertools import islice
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 WORD = re.compile(r"[a-z]{4,}")
 MIN_CORRECTABLE = 4
+# English words this common are never typos; rarer dictionary entries include misspellings
+# seen on the web ("happend"), so the whole 82,765-word list would block real corrections.
+COMMON_ENGLISH_WORDS = 30_000
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    """The most frequent English words (symspellpy's frequency dictionary, offline)."""
+    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    with path.open(encoding="utf-8") as lines:
+        return frozenset(line.split(" ", 1)[0] for line in islice(lines, COMMON_ENGLISH_WORDS))
 
 
 def max_edits(word: str) -> int:
@@ -42,6 +58,8 @@ class Speller:
         """The corpus word meant by an unknown word, or None when none is close enough."""
         lower = word.lower()
         if len(lower) < MIN_CORRECTABLE or not lower.isalpha() or lower in self.counts:
+            return None
+        if lower in common_english_words():
             return None
         limit = max_edits(lower)
         matches = process.extract(
