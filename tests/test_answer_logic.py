@@ -172,6 +172,13 @@ def test_a_dated_state_question_takes_its_date_as_viewpoint(question, viewpoint)
     assert bool(qtype.event_dates) is (viewpoint is None)
 
 
+def test_a_year_as_a_label_is_not_an_event_date() -> None:
+    assert classify("tell me about the 2019 japan korea export dispute").event_dates == ()
+    assert classify("what happened in 2023 between japan and korea").event_dates == (
+        dt.date(2023, 1, 1),
+    )
+
+
 def test_without_dates_keeps_the_subject() -> None:
     from bot.answering.dates import without_dates
 

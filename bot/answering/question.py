@@ -122,9 +122,27 @@ def classify(question: str) -> QuestionType:
     return replace(qtype, asks_state=present)
 
 
+def _event_dates(text: str) -> tuple[dt.date, ...]:
+    """Days and months the question names; a bare year only in its own phrase ("in 2023").
+
+    "the 2019 japan korea export dispute" uses the year as a label, not as the time asked about:
+    taken as an event date it favoured every sentence that mentions 2019.
+    """
+    kept = []
+    for day in mentioned_dates(text):
+        year_only = (day.month, day.day) == (1, 1) and not re.search(
+            rf"\b(?:1\s+)?jan\w*\.?\s+{day.year}\b|{day.year}-01-01", text, re.IGNORECASE
+        )
+        phrase = rf"\b(?:in|during|since|until|by)\s+{day.year}\b"
+        if year_only and not re.search(phrase, text, re.IGNORECASE):
+            continue
+        kept.append(day)
+    return tuple(kept)
+
+
 def _classify_type(text: str) -> QuestionType:
     """The first match in a fixed order of specificity."""
-    dates = tuple(mentioned_dates(text))
+    dates = _event_dates(text)
     broad = bool(BROAD.search(text))
     if IDENTIFIER_Q.search(text):
         return QuestionType("identifier", (AnswerKind.IDENTIFIER,), broad, dates)
