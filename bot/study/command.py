@@ -81,3 +81,79 @@ def timeline_command(as_of: str | None, as_json: bool) -> None:
     click.echo(f"As of {day.isoformat()}:")
     for status in statuses:
         click.echo("\n".join(lane_lines(status)))
+
+
+def _quiz_tutor(check: bool):
+    """The tutor the consistency check asks (None when --no-check skips it)."""
+    if not check:
+        return None
+    from bot.answering.tutor import Tutor
+
+    return Tutor(load_settings())
+
+
+@click.command(name="quiz")
+@click.option(
+    "--topic",
+    default="mixed",
+    show_default=True,
+    help="timeline, white-list, three-items, law, wto, korea-measures or mixed.",
+)
+@click.option("--n", "n", type=int, default=10, show_default=True, help="Number of questions.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same quiz.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out/quiz"),
+    show_default=True,
+    help="Folder for quiz.xml (Moodle), quiz.md and quiz.jsonl.",
+)
+@click.option("--stats", is_flag=True, help="Only count items per topic and checker drops.")
+@click.option("--no-check", is_flag=True, help="Skip asking the tutor each item (faster).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def quiz_command(
+    topic: str, n: int, seed: int, out: Path, stats: bool, no_check: bool, as_json: bool
+) -> None:
+    """Write a quiz from the course as Moodle XML, Markdown for print and an evaluation set.
+
+    Example: bot quiz --topic wto --n 8 --seed 3 --out out/wto-quiz
+    """
+    from bot.study.evalset import quiz_jsonl
+    from bot.study.markdown import quiz_markdown
+    from bot.study.moodle import quiz_xml
+    from bot.study.quiz import build_quiz, load_items, topic_stats, tutor_check
+
+    try:
+        items = load_items(Path(load_settings().corpus_dir), seed)
+        tutor = _quiz_tutor(not no_check)
+        check = tutor_check(tutor) if tutor is not None else None
+        if stats:
+            table = topic_stats(items, check or (lambda _item: True))
+            if as_json:
+                click.echo(json.dumps(table))
+                return
+            click.echo(f"{'topic':16} {'generated':>9} {'dropped':>8} {'kept':>6}")
+            for name, row in table.items():
+                click.echo(f"{name:16} {row['generated']:9} {row['dropped']:8} {row['kept']:6}")
+            return
+        quiz = build_quiz(items, topic, n, seed, check)
+    except TutorError as exc:
+        _fail(exc)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "quiz.xml").write_text(quiz_xml(quiz), encoding="utf-8")
+    (out / "quiz.md").write_text(quiz_markdown(quiz), encoding="utf-8")
+    (out / "quiz.jsonl").write_text(quiz_jsonl(quiz), encoding="utf-8")
+    summary = {
+        "topic": topic,
+        "seed": seed,
+        "questions": len(quiz.items),
+        "dropped": len(quiz.dropped),
+        "out": str(out),
+    }
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(
+            f"Wrote {len(quiz.items)} questions to {out}/quiz.xml, quiz.md and "
+            f"quiz.jsonl ({len(quiz.dropped)} dropped by the consistency check)."
+        )
