@@ -157,7 +157,11 @@ def _cloze(doc: SourceDocument, sentence: str, span: Span, pool: _Pool, seed: in
         source_url=doc.source_url,
         choices=choices,
         ask=re.sub(r"\s+", " ", blanked.replace(BLANK, _question_words(span))).strip(),
-        as_of=doc.valid_from.isoformat() if doc.kind == "state" and doc.valid_from else "",
+        # A blanked date is asked about all periods; another value in a state document is
+        # asked on the state's first day, when the state holds.
+        as_of=doc.valid_from.isoformat()
+        if undated and doc.kind == "state" and doc.valid_from
+        else "",
         fact_docs=(doc.id,),
     )
 
