@@ -56,6 +56,7 @@ def build_ui(services: Services) -> gr.Blocks:
             with gr.Tab("Sources", id=SOURCES_TAB):
                 sources = _build_sources_tab(services)
             build_check_tab(services)
+            build_study_tabs(services)
             build_eval_tab(services)
         _wire_navigation(services, demo, tabs, chat, sources)
     demo.queue(default_concurrency_limit=services.settings.concurrency)
@@ -133,9 +134,7 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
         api_description="Ask the tutor; follow-ups in the same session use earlier questions.",
         **DIRECT,
     )
-    question.submit(
-        ask, [question, as_of, turns], chat_outputs, api_visibility="private", **DIRECT
-    )
+    question.submit(ask, [question, as_of, turns], chat_outputs, api_visibility="private", **DIRECT)
     transcript.ask_example(
         ask_example, [as_of, turns], chat_outputs, api_visibility="private", **DIRECT
     )
@@ -274,6 +273,13 @@ def build_check_tab(services: Services) -> None:
     open its own `with gr.Tab("Check my product"):` block.
     """
     _optional_tab("bot.checking.ui", "build_check_tab", services)
+
+
+def build_study_tabs(services: Services) -> None:
+    """The "Test yourself" and "Timeline" tabs (bot.ui.study)."""
+    from bot.ui.study import build_study_tabs as build
+
+    build(services)
 
 
 def build_eval_tab(services: Services) -> None:
