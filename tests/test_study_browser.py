@@ -1,0 +1,87 @@
+"""The study tabs in Chromium: take a quiz (one right, one wrong answer), and ask about a
+timeline event. Plotly clicks do not reach Gradio through gr.Plot, so the event is picked from
+the tab's event list, the plot's list equivalent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.study import session as quiz
+from bot.study.timeline import event_key, load_timeline
+from tests.test_study_ui import _right, _wrong
+
+
+@pytest.fixture
+def page(browser, app_url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app_url)
+    page.wait_for_selector("#transcript")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _open_tab(page, name: str) -> None:
+    page.locator("button[role=tab]", has_text=name).first.click()
+
+
+def _answer(page, item, response: str) -> None:
+    if item.kind == "shortanswer":
+        page.locator("#quiz-text textarea, #quiz-text input").first.fill(response)
+    else:
+        page.locator("#quiz-choice label", has_text=response).first.click()
+    page.click("#quiz-submit")
+
+
+@pytest.mark.browser
+def test_take_a_quiz_one_right_one_wrong(page, tutor, output_dir: Path) -> None:
+    expected = quiz.start(tutor, "mixed", 6, seed=1)  # the same seed gives the page's quiz
+    first, second = expected.items[:2]
+    _open_tab(page, "Test yourself")
+    page.click("#quiz-start")
+    page.wait_for_function(
+        "document.querySelector('#quiz-question').innerText.includes('Question 1 of 6')"
+    )
+    assert first.question[:40] in page.locator("#quiz-question").inner_text()
+
+    _answer(page, first, _right(first))
+    page.wait_for_selector('#quiz-feedback [data-verdict="right"]')
+    card = page.locator("#quiz-feedback .card").first
+    assert card.get_attribute("data-doc") == first.doc_id
+    assert page.locator("#quiz-feedback .card mark").count() >= 1
+    page.screenshot(path=str(output_dir / "quiz-right.png"), full_page=True)
+
+    page.click("#quiz-next")
+    page.wait_for_function(
+        "document.querySelector('#quiz-question').innerText.includes('Question 2 of 6')"
+    )
+    _answer(page, second, _wrong(second))
+    page.wait_for_selector('#quiz-feedback [data-verdict="wrong"]')
+    feedback = page.locator("#quiz-feedback").inner_text()
+    assert f"the answer is {second.answer}" in feedback
+    assert page.locator("#quiz-feedback .card").first.get_attribute("data-doc") == second.doc_id
+    scores = page.locator("#quiz-score").inner_text()  # per topic: each item counts in its own
+    assert "1 / 1" in scores and "0 / 1" in scores
+
+
+@pytest.mark.browser
+def test_timeline_event_asks_the_tutor(page, tutor, output_dir: Path) -> None:
+    timeline = load_timeline(tutor.settings.corpus_dir)
+    event = next(e for e in timeline.events if e.lane == "korea-group")
+    _open_tab(page, "Timeline")
+    page.wait_for_selector("#timeline-plot .js-plotly-plot")
+    assert "As of" in page.locator("#timeline-lanes").inner_text()
+    box = page.locator("#timeline-event input").first
+    box.click()
+    box.fill(event.label[:30])
+    page.locator("[role=option]", has_text=event_key(event)[:40]).first.click()
+    page.click("#timeline-ask")
+    page.wait_for_selector("#timeline-answer .card")
+    long = f"{event.day.day} {event.day.strftime('%B')} {event.day.year}"
+    assert f"As of {long}" in page.locator("#timeline-answer").inner_text()
+    page.screenshot(path=str(output_dir / "timeline.png"), full_page=True)
