@@ -66,3 +66,14 @@ def _wrong(item) -> str:
     if item.kind == "multichoice":
         return next(c for c in item.choices if c != item.answer)
     return "1 January 2001" if item.answer_type == "date" else "987654"
+
+
+def test_the_bot_passes_its_own_quiz_as_an_evaluation_set(tutor, tmp_path) -> None:
+    from bot.evaluation.dataset import load_sets
+    from bot.evaluation.ui import quiz_set_file, run_set
+
+    path = quiz_set_file(tutor, "mixed", seed=4)
+    items = load_sets([path]).items
+    assert len(items) == 10 and not load_sets([path]).problems
+    result = run_set(tutor, path, None, out_dir=tmp_path)
+    assert result.message.startswith("10 of 10"), result.message

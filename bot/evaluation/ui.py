@@ -159,7 +159,7 @@ def quiz_set_file(services: Any, topic: str, seed: int, n: int = 10) -> str:
     from bot.study.evalset import quiz_jsonl
     from bot.study.session import start
 
-    session = start(services, topic, n, seed)
+    session = start(getattr(services, "tutor", services), topic, n, seed)
     out = Path(tempfile.mkdtemp(prefix="bot-quiz-set-")) / f"quiz-{topic}-{seed}.jsonl"
     out.write_text(quiz_jsonl(_as_quiz(session, topic, seed)), encoding="utf-8")
     return str(out)
