@@ -23,6 +23,12 @@ IDENTIFIERS = {
     "WTO document": re.compile(r"\bWT/DS\d+/\d+\b"),
     "article": re.compile(r"\bArt(?:icle|\.) \d+(?:-\d+)?\(\d+\)"),
 }
+# People: a Korean name (given name hyphenated: "Sung Yun-mo") or a name after an office
+# ("Chief Cabinet Secretary Yoshihide Suga", "Minister Hiroshige Seko").
+NAMES = (
+    re.compile(r"\b([A-Z][a-z]{1,4} [A-Z][a-z]+-[a-z]+)\b"),
+    re.compile(r"\b(?:Minister|Secretary|President) ((?:[A-Z][a-z]+ ){1,2}[A-Z][a-z]+)(?![-\w])"),
+)
 SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 
 
@@ -75,6 +81,10 @@ def find_spans(sentence: str) -> list[Span]:
             Span("identifier", unit, m.group(0), m.start(), m.end())
             for m in pattern.finditer(sentence)
         ]
+    for pattern in NAMES:
+        for m in pattern.finditer(sentence):
+            if not any(s.start < m.end(1) and m.start(1) < s.end for s in spans):
+                spans.append(Span("name", "person", m.group(1), m.start(1), m.end(1)))
     return sorted(spans, key=lambda s: s.start)
 
 
