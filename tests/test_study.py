@@ -186,3 +186,30 @@ def test_the_tutor_check_drops_an_item_with_a_wrong_answer(tutor, items) -> None
     assert len(quiz.items) == 5
     wrong = replace(quiz.items[0], id="wrong", answer="1 January 2001")
     assert not check(wrong)
+
+
+def _answer(text: str, cited: list[tuple[str, str]], refused: bool = False):
+    """A tutor answer whose lines (role, doc) each cite one document."""
+    from bot.answering.types import Answer, AnswerLine, Citation
+
+    citations = [Citation(n, doc, doc, "", "", text, 1.0) for n, (_, doc) in enumerate(cited, 1)]
+    lines = [AnswerLine(role, text, (n,)) for n, (role, _) in enumerate(cited, 1)]
+    return Answer("q", dt.date(2024, 1, 1), text, refused, citations, lines=lines)
+
+
+def test_the_consistency_check_reads_the_tutors_answer(items) -> None:
+    from bot.study.quiz import answers_item
+
+    item = next(i for i in items if i.answer_type == "date")
+    day = date_of(item.answer)
+    said = f"It happened on {day.day} {day.strftime('%B')} {day.year}. [1]"
+    assert answers_item(item, _answer(said, [("current", item.doc_id)]))
+    other = day + dt.timedelta(days=1)
+    wrong = f"It happened on {other.day} {other.strftime('%B')} {other.year}."
+    assert not answers_item(item, _answer(wrong, [("current", item.doc_id)]))
+    assert not answers_item(item, _answer(said, [], refused=True))
+    state = next(i for i in items if i.kind == "truefalse")
+    assert answers_item(state, _answer("x", [("current", state.fact_docs[0])]))
+    assert not answers_item(
+        state, _answer("x", [("current", "glossary"), ("history", state.fact_docs[0])])
+    )
