@@ -6,7 +6,7 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
-from bot.study.timeline import LANES, Timeline
+from bot.study.timeline import LANES, State, Timeline
 
 STATE_WIDTH = 14
 MARKER_SIZE = 11
@@ -17,26 +17,28 @@ def _hover(title: str, url: str, text: str) -> str:
     return f"{text}<br><i>{title}</i><br>{source}"
 
 
+def _state_trace(state: State, horizon: dt.date) -> go.Scatter:
+    """A state as a thick line over its period (an open state runs to the horizon)."""
+    return go.Scatter(
+        x=[state.start, state.end or horizon],
+        y=[LANES[state.lane]] * 2,
+        mode="lines",
+        line={"width": STATE_WIDTH},
+        opacity=0.45,
+        name=state.label,
+        hovertext=_hover(state.title, state.source_url, state.label),
+        hoverinfo="text",
+        showlegend=False,
+    )
+
+
 def timeline_figure(timeline: Timeline, as_of: dt.date) -> go.Figure:
     """States as thick lines, events as markers (hover: event and source), As-of as a line."""
     fig = go.Figure()
     dated = [e.day for e in timeline.events] + [s.start for s in timeline.states]
     horizon = max([*dated, as_of]) + dt.timedelta(180)
     for state in timeline.states:
-        end = state.end or horizon
-        fig.add_trace(
-            go.Scatter(
-                x=[state.start, end],
-                y=[LANES[state.lane]] * 2,
-                mode="lines",
-                line={"width": STATE_WIDTH},
-                opacity=0.45,
-                name=state.label,
-                hovertext=_hover(state.title, state.source_url, state.label),
-                hoverinfo="text",
-                showlegend=False,
-            )
-        )
+        fig.add_trace(_state_trace(state, horizon))
     fig.add_trace(
         go.Scatter(
             x=[e.day for e in timeline.events],

@@ -57,6 +57,43 @@ def _view(session: quiz.QuizSession | None, feedback: str = "") -> tuple[Any, ..
     )
 
 
+def _quiz_handlers(services: Any) -> tuple[Any, ...]:
+    """The tab's four handlers; each returns the session and the tab's outputs."""
+
+    def on_start(topic_key: str, n: float, seed_value: float, old: Any):
+        try:
+            scores = old.scores if old is not None else None
+            session = quiz.start(services, topic_key, int(n), int(seed_value or 0), scores)
+        except (TutorError, ValueError) as exc:
+            return (old, *_view(old, _status(str(exc))))
+        return (session, *_view(session))
+
+    def on_submit(session: Any, picked: str | None, text: str):
+        if session is None or session.current is None:
+            return (session, *_view(session, _status("Start a quiz first.")))
+        response = text if session.current.kind == "shortanswer" else picked
+        try:
+            html = quiz.submit(services, session, response)
+        except TutorError as exc:
+            html = _status(str(exc))
+        question_md, radio, box, _, score_md, trainer_md = _view(session)
+        return (session, question_md, gr.Radio(), gr.Textbox(), html, score_md, trainer_md)
+
+    def on_next(session: Any):
+        if session is not None:
+            quiz.advance(session)
+        return (session, *_view(session))
+
+    def on_retry(session: Any):
+        try:
+            fresh = quiz.retry_wrong(session) if session is not None else None
+        except TutorError as exc:
+            return (session, *_view(session, _status(str(exc))))
+        return (fresh, *_view(fresh))
+
+    return on_start, on_submit, on_next, on_retry
+
+
 def build_quiz_tab(services: Any) -> None:
     """The "Test yourself" tab; call inside an open `gr.Tabs()`."""
     with gr.Tab("Test yourself", id="quiz"):
@@ -86,37 +123,7 @@ def build_quiz_tab(services: Any) -> None:
             trainer = gr.Markdown(elem_id="quiz-trainer")
         outputs = [state, question, choice, typed, feedback, score, trainer]
 
-        def on_start(topic_key: str, n: float, seed_value: float, old: Any):
-            try:
-                scores = old.scores if old is not None else None
-                session = quiz.start(services, topic_key, int(n), int(seed_value or 0), scores)
-            except (TutorError, ValueError) as exc:
-                return (old, *_view(old, _status(str(exc))))
-            return (session, *_view(session))
-
-        def on_submit(session: Any, picked: str | None, text: str):
-            if session is None or session.current is None:
-                return (session, *_view(session, _status("Start a quiz first.")))
-            response = text if session.current.kind == "shortanswer" else picked
-            try:
-                html = quiz.submit(services, session, response)
-            except TutorError as exc:
-                html = _status(str(exc))
-            question_md, radio, box, _, score_md, trainer_md = _view(session)
-            return (session, question_md, gr.Radio(), gr.Textbox(), html, score_md, trainer_md)
-
-        def on_next(session: Any):
-            if session is not None:
-                quiz.advance(session)
-            return (session, *_view(session))
-
-        def on_retry(session: Any):
-            try:
-                fresh = quiz.retry_wrong(session) if session is not None else None
-            except TutorError as exc:
-                return (session, *_view(session, _status(str(exc))))
-            return (fresh, *_view(fresh))
-
+        on_start, on_submit, on_next, on_retry = _quiz_handlers(services)
         start.click(on_start, [topic, count, seed, state], outputs)
         submit.click(on_submit, [state, choice, typed], outputs)
         typed.submit(on_submit, [state, choice, typed], outputs)
