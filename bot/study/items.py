@@ -199,7 +199,10 @@ def _changes(timeline: Timeline, lane: str) -> list[dt.date]:
 def _best_sentence(docs: dict[str, SourceDocument], doc_id: str, label: str) -> str:
     """The document's sentence closest in words to a state label (what the feedback quotes)."""
     words = _words(label)
-    return max(body_sentences(docs[doc_id].text), key=lambda s: len(words & _words(s)))
+    return max(
+        body_sentences(docs[doc_id].text),
+        key=lambda s: len(words & _words(s)) / len(words | _words(s)),  # Jaccard: concise wins
+    )
 
 
 def state_items(docs: list[SourceDocument], timeline: Timeline, seed: int) -> list[Item]:
