@@ -91,25 +91,32 @@ def _item_id(*parts: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Pool:
-    """Every typed value in the corpus: (span, document id, sentence)."""
+class _Value:
+    """One typed value in the corpus, with what the distractor rules compare (precomputed)."""
 
-    values: tuple[tuple[Span, str, str], ...]
+    span: Span
+    doc_id: str
+    key: str
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Every typed value in the corpus."""
+
+    values: tuple[_Value, ...]
 
     def distractors(self, span: Span, doc_id: str, sentence: str, rng: random.Random) -> list[str]:
         """Up to three values of the same type from other documents that cannot also be true."""
         context = _words(sentence[: span.start] + sentence[span.end :])
-        in_doc = {s.key for s, d, _ in self.values if d == doc_id}
-        risky = {
-            s.key
-            for s, _, other in self.values
-            if len(context & _words(other)) >= MIN_WORD_OVERLAP * max(len(context), 1)
-        }
+        need = MIN_WORD_OVERLAP * max(len(context), 1)
+        excluded = {span.key} | {v.key for v in self.values if v.doc_id == doc_id}
+        excluded |= {v.key for v in self.values if len(context & v.words) >= need}
         seen: dict[str, str] = {}
-        for other, d, _ in self.values:
-            same_type = (other.kind, other.unit) == (span.kind, span.unit)
-            if same_type and d != doc_id and other.key not in in_doc | risky | {span.key}:
-                seen.setdefault(other.key, other.text)
+        for v in self.values:
+            same_type = (v.span.kind, v.span.unit) == (span.kind, span.unit)
+            if same_type and v.doc_id != doc_id and v.key not in excluded:
+                seen.setdefault(v.key, v.span.text)
         options = sorted(seen.values())
         rng.shuffle(options)
         return options[:3]
@@ -118,7 +125,7 @@ class _Pool:
 def _pool(docs: list[SourceDocument]) -> _Pool:
     return _Pool(
         tuple(
-            (span, doc.id, s)
+            _Value(span, doc.id, span.key, frozenset(_words(s)))
             for doc in docs
             for s in body_sentences(doc.text)
             for span in find_spans(s)
