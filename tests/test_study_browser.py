@@ -1,6 +1,5 @@
 """The study tabs in Chromium: take a quiz (one right, one wrong answer), and ask about a
-timeline event. Plotly clicks do not reach Gradio through gr.Plot, so the event is picked from
-the tab's event list, the plot's list equivalent."""
+timeline event from the event list and by clicking its marker on the Plotly chart."""
 
 from __future__ import annotations
 
@@ -85,3 +84,23 @@ def test_timeline_event_asks_the_tutor(page, tutor, output_dir: Path) -> None:
     long = f"{event.day.day} {event.day.strftime('%B')} {event.day.year}"
     assert f"As of {long}" in page.locator("#timeline-answer").inner_text()
     page.screenshot(path=str(output_dir / "timeline.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_clicking_a_timeline_marker_asks_the_tutor(page, tutor) -> None:
+    timeline = load_timeline(tutor.settings.corpus_dir)
+    index, event = next((i, e) for i, e in enumerate(timeline.events) if e.fact == "T34")
+    _open_tab(page, "Timeline")
+    page.wait_for_selector("#timeline-plot .js-plotly-plot")
+    page.wait_for_function(
+        "document.querySelector('#timeline-plot .js-plotly-plot').dataset.studyHooked === '1'"
+    )
+    marker = page.locator("#timeline-plot g.trace.scatter").last.locator("path.point").nth(index)
+    box = marker.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#timeline-answer .card")
+    text = page.locator("#timeline-answer").inner_text()
+    long = f"{event.day.day} {event.day.strftime('%B')} {event.day.year}"
+    assert event.label in text and f"As of {long}" in text

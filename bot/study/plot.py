@@ -6,7 +6,7 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
-from bot.study.timeline import LANES, State, Timeline
+from bot.study.timeline import LANES, State, Timeline, event_key
 
 STATE_WIDTH = 14
 MARKER_SIZE = 11
@@ -50,7 +50,7 @@ def timeline_figure(timeline: Timeline, as_of: dt.date) -> go.Figure:
                 for e in timeline.events
             ],
             hoverinfo="text",
-            customdata=[e.day.isoformat() for e in timeline.events],
+            customdata=[event_key(e) for e in timeline.events],  # a click sends the key
             name="events",
             showlegend=False,
         )

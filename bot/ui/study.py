@@ -22,6 +22,18 @@ from bot.study.spans import long_date
 from bot.study.timeline import Timeline, event_key, load_timeline
 from bot.ui import render
 
+# Hooks Plotly's click on the timeline chart (re-hooked when the chart is redrawn).
+CLICK_JS = """
+setInterval(() => {
+  const plot = document.querySelector('#timeline-plot .js-plotly-plot');
+  if (!plot || typeof plot.on !== 'function' || plot.dataset.studyHooked) return;
+  plot.dataset.studyHooked = '1';
+  plot.on('plotly_click', (data) => {
+    const point = data && data.points && data.points[0];
+    if (point && point.customdata) trigger('event_click', {key: String(point.customdata)});
+  });
+}, 500);
+"""
 TOPIC_CHOICES = [(label, key) for key, label in TOPICS.items()] + [("Mixed", MIXED)]
 
 
@@ -174,7 +186,13 @@ def build_timeline_tab(services: Any) -> None:
                 scale=4,
             )
             ask = gr.Button("Ask the tutor about this event", elem_id="timeline-ask", scale=1)
-        answer = gr.HTML(css_template=render.TRANSCRIPT_CSS, elem_id="timeline-answer")
+        answer = gr.HTML(
+            css_template=render.TRANSCRIPT_CSS, js_on_load=CLICK_JS, elem_id="timeline-answer"
+        )
+
+        def on_click(evt: gr.EventData):
+            data = evt._data if isinstance(evt._data, dict) else {}
+            return ask_about_event(services, timeline, str(data.get("key") or ""))
 
         def on_date(text: str):
             try:
@@ -185,6 +203,7 @@ def build_timeline_tab(services: Any) -> None:
 
         as_of.submit(on_date, [as_of], [plot, lanes])
         ask.click(lambda key: ask_about_event(services, timeline, key), [event], [answer])
+        answer.event_click(on_click, outputs=[answer], api_visibility="private")
 
 
 def build_study_tabs(services: Any) -> None:
