@@ -114,6 +114,7 @@ def test_grading_accepts_other_spellings_of_a_date(items) -> None:
     unreadable = grade(item, "the day after the summit")
     assert not unreadable.valid and "not a date" in unreadable.message
     assert not grade(item, "  ").valid
+    assert "few words" in grade(item, "28 August 2019 " * 100).message
 
 
 def test_grading_numbers_choices_and_true_false(items) -> None:

@@ -20,14 +20,16 @@ def _fail(exc: Exception) -> None:
 
 
 def lane_lines(status: LaneStatus) -> list[str]:
-    """One lane's state on a day as text lines, each ending with its document id."""
+    """One lane's state on a day as text lines: each with its document id and source URL."""
     lines = [f"{LANES[status.lane]}:"]
     for state in status.states:
         until = f" until {state.end.isoformat()}" if state.end else ""
         lines.append(f"  {state.label} (from {state.start.isoformat()}{until}) [{state.doc_id}]")
+        lines.append(f"    {state.source_url or 'address not recorded'}")
     if status.last_event is not None:
         e = status.last_event
         lines.append(f"  last event: {e.day.isoformat()} {e.label} [{e.doc_id}, fact {e.fact}]")
+        lines.append(f"    {e.source_url or 'address not recorded'}")
     if len(lines) == 1:
         lines.append("  nothing recorded in the course material by this date")
     return lines

@@ -15,6 +15,7 @@ import dateparser
 from bot.study.items import Item
 from bot.study.spans import date_of
 
+MAX_ANSWER_CHARS = 200  # an answer is a date, a number or a choice: longer text is not read
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 DATE_SETTINGS = {
     "STRICT_PARSING": True,
@@ -66,6 +67,10 @@ def grade(item: Item, response: str | bool | None) -> Grade:
     """Mark one answer; an empty or unreadable answer gets a message instead of a mark."""
     if response is None or (isinstance(response, str) and not response.strip()):
         return Grade(False, False, "Give an answer first.")
+    if len(str(response)) > MAX_ANSWER_CHARS:
+        return Grade(
+            False, False, f"Answer in a few words (at most {MAX_ANSWER_CHARS} characters)."
+        )
     if item.kind == "truefalse":
         text = str(response).strip().lower()
         if text not in ("true", "false"):
