@@ -214,3 +214,20 @@ def test_the_consistency_check_reads_the_tutors_answer(items) -> None:
     assert not answers_item(
         state, _answer("x", [("current", "glossary"), ("history", state.fact_docs[0])])
     )
+
+
+def test_quiz_command_writes_moodle_markdown_and_eval_set(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    out = tmp_path / "quiz"
+    args = ["quiz", "--topic", "law", "--n", "5", "--seed", "2", "--no-check", "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["questions"] == 5
+    assert ET.parse(out / "quiz.xml").getroot().tag == "quiz"
+    assert (out / "quiz.md").read_text(encoding="utf-8").startswith("# Test yourself")
+    assert len((out / "quiz.jsonl").read_text(encoding="utf-8").splitlines()) == 5
+    bad = CliRunner().invoke(cli, ["quiz", "--topic", "cooking", "--no-check", "--out", str(out)])
+    assert bad.exit_code == 2 and "not a quiz topic" in bad.output and "Traceback" not in bad.output
