@@ -104,3 +104,22 @@ def test_clicking_a_timeline_marker_asks_the_tutor(page, tutor) -> None:
     text = page.locator("#timeline-answer").inner_text()
     long = f"{event.day.day} {event.day.strftime('%B')} {event.day.year}"
     assert event.label in text and f"As of {long}" in text
+
+
+@pytest.mark.browser
+def test_the_timeline_follows_the_chats_as_of_date(page) -> None:
+    box = page.locator("#as-of textarea, #as-of input").first
+    page.wait_for_function(  # the page fills in today's date on load; wait for it
+        "(document.querySelector('#as-of textarea, #as-of input') || {}).value"
+    )
+    box.fill("2020-05-01")
+    box.press("Enter")
+    _open_tab(page, "Timeline")
+    page.wait_for_function(
+        "document.querySelector('#timeline-lanes').innerText.includes('As of 1 May 2020')"
+    )
+    lanes = page.locator("#timeline-lanes").inner_text()
+    assert "Group B" in lanes and "South Korea is in Group A (from" not in lanes
+    page.wait_for_function(  # the chart's As-of line label (SVG text)
+        "document.querySelector('#timeline-plot').textContent.includes('As of 2020-05-01')"
+    )

@@ -56,8 +56,9 @@ def build_ui(services: Services) -> gr.Blocks:
             with gr.Tab("Sources", id=SOURCES_TAB):
                 sources = _build_sources_tab(services)
             build_check_tab(services)
-            build_study_tabs(services)
+            follow_as_of = build_study_tabs(services)
             build_eval_tab(services)
+        follow_as_of(chat["as_of"])  # the timeline's As-of line shows the chat's date
         _wire_navigation(services, demo, tabs, chat, sources)
     demo.queue(default_concurrency_limit=services.settings.concurrency)
     return demo
@@ -275,11 +276,12 @@ def build_check_tab(services: Services) -> None:
     _optional_tab("bot.checking.ui", "build_check_tab", services)
 
 
-def build_study_tabs(services: Services) -> None:
-    """The "Test yourself" and "Timeline" tabs (bot.ui.study)."""
+def build_study_tabs(services: Services) -> Any:
+    """The "Test yourself" and "Timeline" tabs (bot.ui.study); returns the timeline's hook
+    that makes its As-of line follow a date box."""
     from bot.ui.study import build_study_tabs as build
 
-    build(services)
+    return build(services)
 
 
 def build_eval_tab(services: Services) -> None:

@@ -5,6 +5,7 @@ list: picking one and pressing "Ask the tutor" asks about that event as of its d
 """
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -163,8 +164,11 @@ def ask_about_event(services: Any, timeline: Timeline, key: str | None) -> str:
     )
 
 
-def build_timeline_tab(services: Any) -> None:
-    """The "Timeline" tab: the case drawn from the corpus's dated documents."""
+def build_timeline_tab(services: Any) -> Callable[[gr.Textbox], None]:
+    """The "Timeline" tab: the case drawn from the corpus's dated documents.
+
+    Returns `follow(chat_as_of)`, which makes the chart's As-of line follow the chat's date.
+    """
     timeline = load_timeline(Path(services.settings.corpus_dir))
     today = dt.date.today()
     with gr.Tab("Timeline", id="timeline"):
@@ -205,7 +209,22 @@ def build_timeline_tab(services: Any) -> None:
         ask.click(lambda key: ask_about_event(services, timeline, key), [event], [answer])
         answer.event_click(on_click, outputs=[answer], api_visibility="private")
 
+        def on_chat_date(text: str):
+            try:
+                day = parse_as_of(text)
+            except TutorError:  # the chat says why; the chart keeps its date
+                return gr.Textbox(), gr.Plot(), gr.Markdown()
+            return day.isoformat(), timeline_figure(timeline, day), _lanes_markdown(timeline, day)
 
-def build_study_tabs(services: Any) -> None:
+    def follow(chat_as_of: gr.Textbox) -> None:
+        chat_as_of.change(
+            on_chat_date, [chat_as_of], [as_of, plot, lanes], queue=False, api_visibility="private"
+        )
+
+    return follow
+
+
+def build_study_tabs(services: Any) -> Callable[[gr.Textbox], None]:
+    """Both tabs; returns the timeline's `follow` for the chat's As-of box."""
     build_quiz_tab(services)
-    build_timeline_tab(services)
+    return build_timeline_tab(services)
