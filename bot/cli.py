@@ -161,9 +161,17 @@ def _register_feature_commands() -> None:
     """Commands that live beside the feature they drive (checking, evaluation, app)."""
     from bot.checking.command import check_command
     from bot.evaluation.command import eval_command
+    from bot.study.command import quiz_command, timeline_command
     from bot.ui.command import feedback_group, serve_command
 
-    for command in (check_command, eval_command, serve_command, feedback_group):
+    for command in (
+        check_command,
+        eval_command,
+        serve_command,
+        feedback_group,
+        timeline_command,
+        quiz_command,
+    ):
         cli.add_command(command)
 
 

@@ -149,3 +149,54 @@ def build_eval_tab(services: Any) -> None:
             inputs=[uploaded, picked, retriever],
             outputs=[status, summary, chart, tags, downloads],
         )
+        _build_quiz_set_row(
+            services, uploaded, picked, retriever, on_run, [status, summary, chart, tags, downloads]
+        )
+
+
+def quiz_set_file(services: Any, topic: str, seed: int, n: int = 10) -> str:
+    """Write a checked quiz as an evaluation set (JSON lines) and return the file's path."""
+    from bot.study.evalset import quiz_jsonl
+    from bot.study.session import start
+
+    session = start(getattr(services, "tutor", services), topic, n, seed)
+    out = Path(tempfile.mkdtemp(prefix="bot-quiz-set-")) / f"quiz-{topic}-{seed}.jsonl"
+    out.write_text(quiz_jsonl(_as_quiz(session, topic, seed)), encoding="utf-8")
+    return str(out)
+
+
+def _as_quiz(session: Any, topic: str, seed: int) -> Any:
+    from bot.study.quiz import Quiz
+
+    return Quiz(topic, seed, session.items)
+
+
+def _build_quiz_set_row(
+    services: Any,
+    uploaded: Any,
+    picked: Any,
+    retriever: Any,
+    on_run: Callable[..., Any],
+    outputs: list[Any],
+) -> None:
+    """ "Can the bot pass its own quiz?": one button makes the set and runs it."""
+    import gradio as gr
+
+    from bot.study.items import MIXED, TOPICS
+
+    with gr.Row():
+        topic = gr.Dropdown(
+            [*TOPICS, MIXED], value=MIXED, label="Quiz topic", elem_id="eval-quiz-topic"
+        )
+        seed = gr.Number(value=1, precision=0, label="Quiz number (seed)")
+        button = gr.Button("Evaluate the bot on this quiz", elem_id="eval-quiz")
+
+    def make(topic_key: str, seed_value: float) -> str:
+        try:
+            return quiz_set_file(services, topic_key, int(seed_value or 0))
+        except TutorError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    button.click(make, [topic, seed], [uploaded]).then(
+        on_run, [uploaded, picked, retriever], outputs
+    )

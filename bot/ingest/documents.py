@@ -39,6 +39,7 @@ OPTIONAL_FIELDS = (
     "published_note",  # why `published` is empty, or where its date comes from
     "source_url_note",  # why `source_url` is empty (the source's address is not recorded)
     "kind",
+    "timeline",  # lanes, state label and dated events for the study timeline (bot/study)
 )
 # Fields that may be empty when their note says why: a source's date or address that is not
 # recorded is left out, never replaced by another date (a law's) or another page (a front page).
@@ -81,6 +82,8 @@ class SourceDocument:
     path: str = ""
     facts: tuple[str, ...] = ()
     other_sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    # Raw `timeline` front matter; bot/study/timeline.py validates it (dates, lanes, fact ids).
+    timeline: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, str]:
         """Flat metadata for the vector store (Chroma takes scalars only, so dates are ISO)."""
@@ -204,6 +207,9 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
             f"{where}: other_sources must be a list of {{title, url}} (or {{title, note}} "
             "when the source's address is not recorded)"
         )
+    timeline = meta.get("timeline") or {}
+    if not isinstance(timeline, dict):
+        raise CorpusError(f"{where}: timeline must be a mapping (lanes, state, events)")
     return SourceDocument(
         id=doc_id,
         title=str(meta["title"]),
@@ -224,6 +230,7 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         path=where,
         facts=tuple(str(f) for f in meta.get("facts") or ()),
         other_sources=tuple({str(k): str(v) for k, v in o.items()} for o in others),
+        timeline=timeline,
     )
 
 

@@ -56,7 +56,9 @@ def build_ui(services: Services) -> gr.Blocks:
             with gr.Tab("Sources", id=SOURCES_TAB):
                 sources = _build_sources_tab(services)
             build_check_tab(services)
+            follow_as_of = build_study_tabs(services)
             build_eval_tab(services)
+        follow_as_of(chat["as_of"])  # the timeline's As-of line shows the chat's date
         _wire_navigation(services, demo, tabs, chat, sources)
     demo.queue(default_concurrency_limit=services.settings.concurrency)
     return demo
@@ -133,9 +135,7 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
         api_description="Ask the tutor; follow-ups in the same session use earlier questions.",
         **DIRECT,
     )
-    question.submit(
-        ask, [question, as_of, turns], chat_outputs, api_visibility="private", **DIRECT
-    )
+    question.submit(ask, [question, as_of, turns], chat_outputs, api_visibility="private", **DIRECT)
     transcript.ask_example(
         ask_example, [as_of, turns], chat_outputs, api_visibility="private", **DIRECT
     )
@@ -274,6 +274,14 @@ def build_check_tab(services: Services) -> None:
     open its own `with gr.Tab("Check my product"):` block.
     """
     _optional_tab("bot.checking.ui", "build_check_tab", services)
+
+
+def build_study_tabs(services: Services) -> Any:
+    """The "Test yourself" and "Timeline" tabs (bot.ui.study); returns the timeline's hook
+    that makes its As-of line follow a date box."""
+    from bot.ui.study import build_study_tabs as build
+
+    return build(services)
 
 
 def build_eval_tab(services: Services) -> None:

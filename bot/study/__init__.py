@@ -1,0 +1,1 @@
+"""Study mode: quizzes built from the course material, and the case's timeline."""
