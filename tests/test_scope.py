@@ -17,6 +17,7 @@ OTHER_COUNTRIES_RULES = [
     ("What are the US export control rules?", "United States"),
     ("Explain China's export control law on gallium.", "China"),
     ("How does licensing work under the export regime of Germany?", "Germany"),
+    ("Does France also require a licence for resist going to Korea?", "France"),
 ]
 IN_SCOPE = [
     "Do I need a licence to export resist to Taiwan?",
@@ -28,6 +29,7 @@ IN_SCOPE = [
     "Were Japan's controls criticised by the United States?",
     "How do Japan's export controls apply to resist used in Taiwan?",
     "Did the United States criticise the Japanese regime?",
+    "Does Japan require a licence for resist going to France?",
 ]
 
 

@@ -47,7 +47,15 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             text,
             re.IGNORECASE,
         )
-        if asks_rules_in or asks_country_rules:
+        # "does the UK need / does Germany require a licence ...": the country as the one
+        # that requires or controls asks about its own rules.
+        country_requires = re.search(
+            rf"\b(?:does|do|did|would|will|can)\s+(?:the\s+)?{name}\s+(?:also\s+)?"
+            r"(?:require|need|demand|impose|control|regulate|have|ask for)\b",
+            text,
+            re.IGNORECASE,
+        )
+        if asks_rules_in or asks_country_rules or country_requires:
             return rules.countries[code]
     return None
 
