@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.tutor import FUTURE_REFUSAL, REFUSAL, AskOptions, Tutor
+from bot.answering.outcome import FUTURE_REFUSAL, REFUSAL
+from bot.answering.tutor import AskOptions, Tutor
 from bot.answering.types import Answer
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.errors import CorpusError, InputError

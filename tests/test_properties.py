@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answering.tutor import CONTROL_CHARS, Tutor, clean_question
+from bot.answering.tutor import Tutor
 from bot.answering.types import Answer
+from bot.answering.validate import CONTROL_CHARS, clean_question
 from bot.errors import CorpusError, InputError
 from bot.ingest.chunking import HEADING, chunk_document
 from bot.ingest.documents import (

@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot.answering.tutor import ENGLISH_NOTE, AskOptions, clean_question
+from bot.answering.outcome import ENGLISH_NOTE
+from bot.answering.tutor import AskOptions
 from bot.answering.types import Answer, AnswerLine, Citation
+from bot.answering.validate import clean_question
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.errors import InputError, TutorError
 from bot.ui import handlers, render

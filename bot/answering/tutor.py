@@ -11,8 +11,7 @@ import logging
 import math
 import re
 import time
-import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,17 +27,17 @@ from bot.answering.extractive import (
     key_terms,
     score,
 )
+from bot.answering.outcome import Asked, Found, Judged, to_answer
 from bot.answering.question import QuestionType, classify
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
+from bot.answering.validate import clean_question
 from bot.config import Settings
-from bot.errors import InputError
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
 from bot.retrieval.lexical import LexicalIndex, tokenize
 from bot.retrieval.query import (
-    CJK,
     REQUEST_WORDS,
     SearchQuery,
     build_query,
@@ -49,24 +48,6 @@ from bot.retrieval.query import (
 
 log = logging.getLogger(__name__)
 
-REFUSAL = (
-    "I can't answer that from the course material, so I won't guess. This tutor covers Japan's "
-    "export controls and the 2019–2023 Japan–South Korea case: the three items (fluorinated "
-    "polyimide, resist, hydrogen fluoride), the white list / Group A, Korea's counter-measures, "
-    "the WTO case DS590, the 2023 reversal, and the Japanese law behind them."
-)
-FUTURE_REFUSAL = (
-    "I can't tell what will happen in the future: the course material records decisions "
-    "that have been made, with their dates. Ask what the rules are on a given date instead."
-)
-ENGLISH_NOTE = "I answer in English: the course material is written in English."
-LEGAL_NOTE = (
-    "This is educational, not legal advice: before exporting, ask METI's Security Export "
-    "Licensing Division or CISTEC."
-)
-LICENCE_WORDS = re.compile(r"\b(licen[cs]e|permit|permission|export(ing)? to)\b", re.I)
-CONTROL_CHARS = {c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"}
-
 
 @dataclass
 class AskOptions:
@@ -76,32 +57,12 @@ class AskOptions:
     retriever: RetrieverMode | None = None
 
 
-
-
 def proper_names(text: str) -> list[str]:
     """Capitalised words that do not start a sentence, as search tokens ("China" -> "china")."""
     names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b", text.strip())
     return [t for name in names for t in tokenize(name)]
 
 
-def clean_question(question: str, max_chars: int) -> str:
-    """Strip control characters; refuse empty and over-long questions with a plain message."""
-    if not isinstance(question, str):
-        raise InputError("The question must be text.")
-    # Lone surrogates (valid in JSON, not in UTF-8) and control characters are dropped.
-    question = question.encode("utf-8", "ignore").decode("utf-8")
-    text = "".join(ch for ch in question if ch not in CONTROL_CHARS)
-    text = unicodedata.normalize("NFC", text).strip()
-    if not text:
-        raise InputError("Please type a question.")
-    if len(text) > max_chars:
-        raise InputError(
-            f"Your question is {len(text):,} characters long; please keep it under "
-            f"{max_chars:,} characters (ask one thing at a time)."
-        )
-    if not tokenize(text) and not CJK.search(text):
-        raise InputError("I could not find any words to search for in your question.")
-    return text
 
 
 class Tutor:
@@ -148,12 +109,27 @@ class Tutor:
     def source_documents(self) -> dict[str, dict[str, Any]]:
         return self.index.documents()
 
-    # -- internals ----------------------------------------------------------------------
+    # -- the pipeline: validate -> route -> understand -> retrieve -> compose -> answer --------
     def _retrieve_and_compose(
         self, text: str, as_of: dt.date, opts: AskOptions, started: float
     ) -> Answer:
         timings: dict[str, float] = {}
         chat = self._chat_model()
+        asked = self._understand(text, as_of, opts, chat)
+        found = self._retrieve(asked, opts, timings)
+        t0 = time.perf_counter()
+        judged = self._compose(asked, found)
+        timings["compose"] = _ms(t0)
+        answer = to_answer(asked, found, judged, timings)
+        if chat is not None and not answer.refused:
+            from bot.answering.llm import generate_answer
+
+            answer = generate_answer(self, text, as_of, found.candidates, answer, chat)
+        answer.timings_ms["total"] = _ms(started)
+        return answer
+
+    def _understand(self, text: str, as_of: dt.date, opts: AskOptions, chat: Any) -> Asked:
+        """Spelling, the question type, and the search query (with a follow-up's topic)."""
         speller = self.index.snapshot().speller
         corrected = speller.correct(text)
         standalone = corrected
@@ -167,25 +143,33 @@ class Tutor:
         if qtype.asks_state:
             standalone = without_dates(standalone) or standalone  # the date is the viewpoint
         query = build_query(standalone, carried, self.terms)
+        return Asked(text, as_of, corrected, query, qtype)
+
+    def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:
+        """The ranked passages, plus the chunks that continue them or name the asked day."""
         t0 = time.perf_counter()
-        vector = self._query_vector(query)
+        vector = self._query_vector(asked.query)
         timings["embed"] = _ms(t0)
         t0 = time.perf_counter()
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
-        hits = self.index.search(query.lexical_text, vector, k, mode)
+        hits = self.index.search(asked.query.lexical_text, vector, k, mode)
         candidates = self.index.with_next_chunks(hits)
-        if qtype.event_dates:
-            candidates = self.index.chunks_mentioning(qtype.event_dates, candidates)
+        if asked.qtype.event_dates:
+            candidates = self.index.chunks_mentioning(asked.qtype.event_dates, candidates)
         timings["retrieve"] = _ms(t0)
-        t0 = time.perf_counter()
+        return Found(vector, hits, candidates)
+
+    def _compose(self, asked: Asked, found: Found) -> Judged:
+        """The cited sentences, then the scope model's answer-or-refuse on that evidence."""
         lexical = self.index.snapshot().lexical
-        words = plain_words(corrected)
+        words = plain_words(asked.corrected)
+        query = asked.query
         request = ComposeRequest(
             question=query.text,
-            query_vector=vector,
-            as_of=as_of,
-            threshold=self._evidence_threshold(corrected, lexical),
+            query_vector=found.vector,
+            as_of=asked.as_of,
+            threshold=self._evidence_threshold(asked.corrected, lexical),
             idf=lexical.idf,
             knows=lexical.knows,
             coverage_terms=frozenset(
@@ -194,57 +178,14 @@ class Tutor:
             ),
             # With a scope model, coverage is one of its signals rather than a bar of its own.
             min_coverage=0.0 if self.scope_model else self.settings.min_coverage,
-            qtype=qtype,
+            qtype=asked.qtype,
         )
-        composition = compose(candidates, request, self.cache)
-        features = self._scope_features(corrected, hits, composition, request, lexical)
+        composition = compose(found.candidates, request, self.cache)
+        features = self._scope_features(asked.corrected, found.hits, composition, request, lexical)
         refuse_p = self.scope_model.refuse_probability(features) if self.scope_model else 0.0
-        timings["compose"] = _ms(t0)
-        notes = [ENGLISH_NOTE] if query.non_english else []
         if not composition.refused and self.scope_model and refuse_p >= self.scope_model.threshold:
             composition = replace(composition, refused=True, text="", citations=[], lines=[])
-        if composition.refused and features.future_cue:
-            # The course records what happened; it cannot know what will happen next.
-            answer_text, mode_name = FUTURE_REFUSAL, "refusal"
-        elif composition.refused:
-            answer_text, mode_name = REFUSAL, "refusal"
-        else:
-            answer_text, mode_name = composition.text, "extractive"
-            if LICENCE_WORDS.search(text):
-                notes.append(LEGAL_NOTE)
-        answer = Answer(
-            question=text,
-            as_of=as_of,
-            answer=answer_text,
-            refused=composition.refused,
-            citations=composition.citations,
-            retrieved=[
-                {
-                    "rank": h.rank,
-                    "doc_id": h.doc_id,
-                    "chunk_id": h.chunk_id,
-                    "score": round(h.score, 5),
-                    "dense": None if h.dense is None else round(h.dense, 4),
-                    "bm25": None if h.lexical is None else round(h.lexical, 4),
-                }
-                for h in hits
-            ],
-            timings_ms=timings,
-            search_query=query.text,
-            mode=mode_name,
-            notes=notes,
-            lines=[] if composition.refused else composition.lines,
-            evidence={
-                **{k: round(v, 4) for k, v in asdict(features).items()},
-                "refuse_probability": round(refuse_p, 4),
-            },
-        )
-        if chat is not None and not answer.refused:
-            from bot.answering.llm import generate_answer
-
-            answer = generate_answer(self, text, as_of, candidates, answer, chat)
-        answer.timings_ms["total"] = _ms(started)
-        return answer
+        return Judged(composition, features, refuse_p)
 
     def _scope_features(
         self,

@@ -1,0 +1,110 @@
+"""The records the tutor's stages pass along, and the last stage: the Answer they make.
+
+validate -> route -> understand (`Asked`) -> retrieve (`Found`) -> compose and judge scope
+(`Judged`) -> `to_answer`. Each record is plain data, so each stage can be tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.answering.extractive import Composition
+from bot.answering.question import QuestionType
+from bot.answering.scope_model import ScopeFeatures
+from bot.answering.types import Answer
+from bot.retrieval.hybrid import Hit
+from bot.retrieval.query import SearchQuery
+
+REFUSAL = (
+    "I can't answer that from the course material, so I won't guess. This tutor covers Japan's "
+    "export controls and the 2019–2023 Japan–South Korea case: the three items (fluorinated "
+    "polyimide, resist, hydrogen fluoride), the white list / Group A, Korea's counter-measures, "
+    "the WTO case DS590, the 2023 reversal, and the Japanese law behind them."
+)
+FUTURE_REFUSAL = (
+    "I can't tell what will happen in the future: the course material records decisions "
+    "that have been made, with their dates. Ask what the rules are on a given date instead."
+)
+ENGLISH_NOTE = "I answer in English: the course material is written in English."
+LEGAL_NOTE = (
+    "This is educational, not legal advice: before exporting, ask METI's Security Export "
+    "Licensing Division or CISTEC."
+)
+LICENCE_WORDS = re.compile(r"\b(licen[cs]e|permit|permission|export(ing)? to)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question understood: its words, date, type and search query (no search yet)."""
+
+    text: str  # as typed, cleaned
+    as_of: dt.date
+    corrected: str  # typos corrected against the course's words
+    query: SearchQuery
+    qtype: QuestionType
+
+
+@dataclass(frozen=True)
+class Found:
+    """What retrieval returned: the ranked hits and the passages composing may quote."""
+
+    vector: np.ndarray
+    hits: list[Hit]
+    candidates: list[Hit]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The composed answer and the evidence signals behind the answer-or-refuse decision."""
+
+    composition: Composition
+    features: ScopeFeatures
+    refuse_probability: float
+
+
+def to_answer(asked: Asked, found: Found, judged: Judged, timings: dict[str, float]) -> Answer:
+    """The Answer object: the composed text, or the refusal that fits the evidence."""
+    composition, features = judged.composition, judged.features
+    notes = [ENGLISH_NOTE] if asked.query.non_english else []
+    if composition.refused and features.future_cue:
+        # The course records what happened; it cannot know what will happen next.
+        answer_text, mode_name = FUTURE_REFUSAL, "refusal"
+    elif composition.refused:
+        answer_text, mode_name = REFUSAL, "refusal"
+    else:
+        answer_text, mode_name = composition.text, "extractive"
+        if LICENCE_WORDS.search(asked.text):
+            notes.append(LEGAL_NOTE)
+    return Answer(
+        question=asked.text,
+        as_of=asked.as_of,
+        answer=answer_text,
+        refused=composition.refused,
+        citations=composition.citations,
+        retrieved=[_retrieved_row(h) for h in found.hits],
+        timings_ms=timings,
+        search_query=asked.query.text,
+        mode=mode_name,
+        notes=notes,
+        lines=[] if composition.refused else composition.lines,
+        evidence={
+            **{k: round(v, 4) for k, v in asdict(features).items()},
+            "refuse_probability": round(judged.refuse_probability, 4),
+        },
+    )
+
+
+def _retrieved_row(hit: Hit) -> dict[str, Any]:
+    return {
+        "rank": hit.rank,
+        "doc_id": hit.doc_id,
+        "chunk_id": hit.chunk_id,
+        "score": round(hit.score, 5),
+        "dense": None if hit.dense is None else round(hit.dense, 4),
+        "bm25": None if hit.lexical is None else round(hit.lexical, 4),
+    }
