@@ -6,7 +6,6 @@ No `from __future__ import annotations` here: Gradio reads the `gr.EventData` an
 """
 
 import logging
-import os
 from typing import Any
 
 import gradio as gr
@@ -24,13 +23,6 @@ STATE_TTL_SECONDS = 2 * 3600
 # AnswerSlots keeps BOT_CONCURRENCY answers at most at once, in arrival order, as the queue
 # did. The Evaluate tab, which reports progress, stays on the queue.
 DIRECT = {"queue": False}
-# Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
-# second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
-os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
-# For the same page Gradio also recomputes a summary of those events with pandas after every
-# event (3.7 % of the app's busy samples under 50 users; bench/profile_app.py): only when this
-# many events have passed since the last one, which with the page off is never.
-os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
 
 log = logging.getLogger(__name__)
 
