@@ -65,13 +65,21 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the reasoning and the corpus document that supports it."""
+    """One step of the reasoning and the corpus document that supports it.
+
+    `asks` names the input the step asks the user for ("item", "destination", "date" or a
+    parameter); each renderer says how to give it (a flag, a form field), the text does not.
+    """
 
     text: str
     citation: str
+    asks: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"text": self.text, "citation": self.citation}
+        data = {"text": self.text, "citation": self.citation}
+        if self.asks:
+            data["asks"] = self.asks
+        return data
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,8 @@ class CheckResult:
     disclaimer: str
     destination: DestinationInfo | None
     parameters: Mapping[str, Value]
+    # question -> the input that answers it; renderers add how to give that input.
+    asks: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,14 +194,16 @@ class _Decision:
         self.steps: list[Step] = []
         self.missing: list[str] = []
         self.questions: list[str] = []
+        self.asks: dict[str, str] = {}
 
-    def add(self, note: Note, **values: object) -> None:
-        self.steps.append(Step(fill(note.text, values), note.citation))
+    def add(self, note: Note, asks: str = "", **values: object) -> None:
+        self.steps.append(Step(fill(note.text, values), note.citation, asks))
 
     def ask(self, name: str, question: str) -> None:
         if name not in self.missing:
             self.missing.append(name)
             self.questions.append(question)
+            self.asks[question] = name
 
     # -- the whole check -----------------------------------------------------------------------
 
@@ -254,6 +266,7 @@ class _Decision:
                 placement.group.name, placement.group.caveat,
             ) if placement else None,
             parameters=params,
+            asks=self.asks,
         )
 
     # -- inputs --------------------------------------------------------------------------------
@@ -285,7 +298,7 @@ class _Decision:
         found = find_items(request.description, rules)
         if len(found) > 1:
             matches = ", ".join(f"{rules.items[i].name} ('{w}')" for i, w in found)
-            self.add(rules.meta.ambiguous_item, matches=matches)
+            self.add(rules.meta.ambiguous_item, asks="item", matches=matches)
             return None
         if not found:
             self.add(rules.meta.unknown_item)
@@ -299,7 +312,7 @@ class _Decision:
         return item
 
     def _params(self, item: Item, explicit: Mapping[str, Value]) -> dict[str, Value]:
-        """Explicit --param values first, then what the description states."""
+        """Values given explicitly first, then what the description states."""
         stated = extract_parameters(self.request.description, item, self.rules)
         params: dict[str, Value] = {}
         sources = []
@@ -315,8 +328,8 @@ class _Decision:
                 words = "', '".join(stated.conflicts[name])
                 self.steps.append(Step(
                     f"The description states differing values for {name} ('{words}'), so "
-                    f"it is not used: give it with --param {name}=...",
-                    item.entry.citation,
+                    "it is not used: give it explicitly.",
+                    item.entry.citation, name,
                 ))
         ignored = [n for n in explicit if n not in item.parameters]
         if ignored:
@@ -352,8 +365,8 @@ class _Decision:
             if found:
                 named = ", ".join(f"'{w}'" for _, w in found)
                 self.steps.append(Step(
-                    f"The description names more than one destination ({named}); give one "
-                    "with --to.", rules.default_group.note.citation,
+                    f"The description names more than one destination ({named}); give one.",
+                    rules.default_group.note.citation, "destination",
                 ))
             return None
         placement = place(country, self.as_of, rules)
@@ -479,9 +492,8 @@ class _Decision:
         self.steps.append(Step(
             f"The question gives a period ({show_date(start)} to {show_date(end)}); this check "
             f"uses {show_date(self.as_of)}. The rules changed within it on "
-            f"{', '.join(show_date(d) for d in days)}: ask with an exact date (--date) for "
-            "another day.",
-            changes[days[0]].citation,
+            f"{', '.join(show_date(d) for d in days)}: for another day, give an exact date.",
+            changes[days[0]].citation, "date",
         ))
 
     def _summary(

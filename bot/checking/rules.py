@@ -99,7 +99,7 @@ class Note:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A product parameter the user can give with --param name=value."""
+    """A product parameter the user can give (a flag in the CLI, a field in the app)."""
 
     name: str
     kind: str

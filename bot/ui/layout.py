@@ -12,6 +12,8 @@ import gradio as gr
 
 from bot.errors import InputError
 from bot.ui import handlers, render
+from bot.ui.check_tab import build_check_tab
+from bot.ui.evaluate_tab import build_eval_tab
 from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
 from bot.ui.slots import AnswerSlots
@@ -36,7 +38,7 @@ CHAT_TAB, SOURCES_TAB = "chat", "sources"
 
 
 def build_ui(services: Services) -> gr.Blocks:
-    """Build the app (Chat and Sources tabs, plus optional tabs) without launching it."""
+    """Build the app (Chat, Sources, Check my product, Evaluate) without launching it."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         # Conversations expire after two idle hours, so a long-running app does not grow.
         turns = gr.State([], time_to_live=STATE_TTL_SECONDS)
@@ -242,32 +244,3 @@ def _wire_navigation(
         api_visibility="private",
         **DIRECT,
     )
-
-
-# -- Optional tabs ---------------------------------------------------------------------------
-def _optional_tab(module: str, function: str, services: Services) -> None:
-    """Build the tab that `module.function` provides, if that feature is installed."""
-    try:
-        mod = __import__(module, fromlist=[function])
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            log.info("%s skipped: %s is not available", function, exc.name)
-        else:  # the feature exists but is broken: say so, and keep the rest of the app up
-            log.exception("%s.%s could not be loaded", module, function)
-        return
-    getattr(mod, function)(services)
-
-
-def build_check_tab(services: Services) -> None:
-    """HOOK: the "Check my product" tab, from `bot.checking.ui.build_check_tab(services)`.
-
-    Skipped while `bot.checking` (the rule-based product checker) cannot be imported, so the
-    app runs before that feature exists. The builder is called inside `gr.Tabs`, so it should
-    open its own `with gr.Tab("Check my product"):` block.
-    """
-    _optional_tab("bot.checking.ui", "build_check_tab", services)
-
-
-def build_eval_tab(services: Services) -> None:
-    """HOOK: the "Evaluate" tab, from `bot.evaluation.ui.build_eval_tab(services)`, if present."""
-    _optional_tab("bot.evaluation.ui", "build_eval_tab", services)
