@@ -56,7 +56,7 @@ def test_cards_quote_the_cited_document(tutor) -> None:
     from bot.checking import CheckRequest, check_product
     from bot.ui.check_handler import step_citations
 
-    result = check_product(CheckRequest(EUV, "KR"), settings=tutor.settings)
+    result = check_product(CheckRequest(EUV, "KR"), load_rules(tutor.settings.rules_dir))
     cards = step_citations(tutor, result)
     assert len(cards) == len(result.steps)
     for n, (step, card) in enumerate(zip(result.steps, cards, strict=True), start=1):

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.checking.countries import Placement, find_countries, place, resolve_country
 from bot.checking.describe import extract_parameters, find_items, find_technology, resolve_item
-from bot.checking.rules import (
+from bot.checking.model import (
     CheckInputError,
     ControlEntry,
     Item,
@@ -24,7 +24,6 @@ from bot.checking.rules import (
     Value,
     fill,
     format_value,
-    load_rules,
 )
 
 LICENCE_REQUIRED = "licence_required"
@@ -162,26 +161,16 @@ class CheckResult:
         }
 
 
-def check_product(
-    request: CheckRequest, rules: Rules | None = None, settings: Any = None
-) -> CheckResult:
+def check_product(request: CheckRequest, rules: Rules) -> CheckResult:
     """Decide whether Japan's export controls catch the product, and which licence it needs.
 
     Args:
         request: the product (description and/or item), destination, date and parameters.
-        rules: validated rules; loaded from `settings.rules_dir` when not given.
-        settings: `bot.config.Settings`; `load_settings()` when neither is given.
+        rules: validated rules, from `load_rules(settings.rules_dir)` by the caller.
 
     Raises:
         CheckInputError: unknown country or item, bad date, impossible parameter.
-        RulesError: the rule files are broken.
     """
-    if rules is None:
-        if settings is None:
-            from bot.config import load_settings
-
-            settings = load_settings()
-        rules = load_rules(settings.rules_dir)
     return _Decision(request, rules).run()
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from bot.checking.countries import find_countries
 from bot.checking.decide import CheckRequest
 from bot.checking.describe import find_items
-from bot.checking.rules import Rules, load_rules
+from bot.checking.model import Rules
 
 _LICENCE = r"(?:export\s+)?(?:licen[cs]es?|permits?|permission|approval)"
 _SHIP = r"(?:export|ship|send|sell|supply|deliver|provide|transfer)"
@@ -48,7 +48,7 @@ _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.mont
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 
-def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequest | None:
+def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:
     """A CheckRequest when the question asks whether a product needs a licence, else None.
 
     The request carries the question as its description (the checker reads the product and
@@ -58,7 +58,6 @@ def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequ
     asks_licence = bool(_INTENT.search(question))
     if not asks_licence and not _LISTED.search(question):
         return None
-    rules = rules or load_rules()
     destinations = find_countries(question, rules)
     names_item = bool(find_items(question, rules))
     if not names_item and not (asks_licence and destinations):

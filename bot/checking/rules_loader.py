@@ -8,12 +8,13 @@ built from rules that passed these checks cannot silently depend on a typo.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.checking.rules import (
+from bot.checking.model import (
     CONTEXT_FIELDS,
     FORMS,
     OUTCOMES,
@@ -35,6 +36,7 @@ from bot.checking.rules import (
     Note,
     Parameter,
     Rules,
+    RulesError,
     Technology,
     compile_terms,
     normalise_name,
@@ -46,6 +48,25 @@ _DOC_ID = re.compile(r"^[a-z0-9-]+$")
 _CODE = re.compile(r"^[A-Z]{2}$")
 _GROUP_CODE = re.compile(r"^[A-Z]$")
 _NAME_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def load_rules(rules_dir: Path | str) -> Rules:
+    """Load and validate every *.yaml file in `rules_dir` (the caller's settings.rules_dir).
+
+    Cached on the files' names, sizes and modification times, so repeated checks are cheap and
+    an edited rule file is picked up.
+    """
+    directory = Path(rules_dir)
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        raise RulesError(str(directory), "(directory)", "no rule files (*.yaml) found")
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load(str(directory), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> Rules:
+    return build_rules(directory, [Path(path) for path, _, _ in stamp])
 
 
 def build_rules(directory: str, paths: Sequence[Path]) -> Rules:
