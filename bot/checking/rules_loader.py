@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.checking.iso_countries import is_country_code, iso_countries
 from bot.checking.model import (
     CONTEXT_FIELDS,
     FORMS,
@@ -367,19 +368,14 @@ class _Builder:
         return ControlEntry(m["row"].text(), m["ordinance"].text(), m["international"].text())
 
     def _countries(self, node: YamlNode) -> dict[str, Country]:
-        out: dict[str, Country] = {}
-        for c in node.list():
-            m = c.mapping(["code", "alpha3", "name"], ["aliases"])
-            code = m["code"].value
-            if not isinstance(code, str) or not _CODE.match(code) or code in out:
-                m["code"].fail(f"{code!r} must be a new ISO 3166 alpha-2 code in quotes")
-            out[code] = Country(
-                code=code,
-                alpha3=m["alpha3"].text(),
-                name=m["name"].text(),
-                aliases=m["aliases"].texts() if "aliases" in m else (),
-            )
-        return out
+        """ISO countries (pycountry) plus the aliases the rules add, by alpha-2 code."""
+        aliases: dict[str, tuple[str, ...]] = {}
+        m = node.mapping(["aliases"])
+        for code, names in m["aliases"].mapping(optional=None).items():
+            if not _CODE.match(code) or not is_country_code(code):
+                names.fail(f"{code!r} is not an ISO 3166 alpha-2 country code")
+            aliases[code] = names.texts()
+        return iso_countries(aliases)
 
     def _country_code(self, node: YamlNode, countries: Mapping[str, Country]) -> str:
         code = node.value
@@ -389,12 +385,12 @@ class _Builder:
 
     def _country_lookup(self, countries: Mapping[str, Country]) -> dict[str, str]:
         lookup: dict[str, str] = {}
-        node = self.sections["countries"]
-        for i, country in enumerate(countries.values()):
+        node = self.sections["countries"].child("aliases", None)
+        for country in countries.values():
             for name in (country.code, country.alpha3, country.name, *country.aliases):
                 key = normalise_name(name)
                 if lookup.setdefault(key, country.code) != country.code:
-                    node.child(i, name).fail(
+                    node.child(country.code, name).fail(
                         f"name '{name}' is also used by {lookup[key]}"
                     )
         return lookup
