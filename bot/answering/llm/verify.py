@@ -46,7 +46,7 @@ from bot.answering.llm.prompts import Passage
 
 Encode = Callable[[list[str]], np.ndarray]
 
-# Calibrated on the real corpus with bot/answering/llm/calibrate.py (see docs/llm.md): best
+# Calibrated on the real corpus with bench/calibrate_verifier.py (see docs/llm.md): best
 # sentence similarity of correct citations vs. wrong-but-related passages.
 SIMILARITY_THRESHOLD = 0.65
 # Share of a sentence's content words (5-letter stems) that must occur in the cited passage.

@@ -6,8 +6,9 @@ the fact (the realistic mistake: citing a related but wrong passage). For each p
 the best cosine similarity between the claim and one sentence (or two adjacent sentences) of the
 passage, exactly as `verify.py` computes it.
 
-Run `python -m bot.answering.llm.calibrate` (needs a built index) to print both distributions and
+Run `python bench/calibrate_verifier.py` (needs a built index) to print both distributions and
 the threshold that separates them best; tests/test_llm_verify.py checks the chosen constant.
+It lives in bench/, not in the runtime package: the app never needs its 32 claims.
 """
 
 from __future__ import annotations
