@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.dates import DAY_MONTH_YEAR
-from bot.answering.llm.claims import date_mentions, normalise_dates
+from bot.answering.llm.claims import date_mentions
 from bot.answering.llm.prompts import Passage
 from bot.answering.llm.verify import (
     SIMILARITY_THRESHOLD,
@@ -29,6 +28,7 @@ from bot.answering.llm.verify import (
     usable_sentences,
     verify_reply,
 )
+from bot.dates import DAY_MONTH_YEAR, normalise_dates
 from bot.retrieval.hybrid import Hit
 
 if TYPE_CHECKING:

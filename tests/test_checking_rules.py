@@ -96,7 +96,7 @@ def test_korea_group_dates_agree_between_corpus_and_rules(rules):
     Each dated membership's boundaries are written in the document it cites, and every corpus
     paragraph that puts South Korea in Group B gives the day that took effect.
     """
-    from bot.checking.decide import show_date
+    from bot.dates import format_date as show_date
     from bot.ingest.documents import load_corpus
 
     docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}

@@ -25,15 +25,11 @@ from bot.checking.model import (
     fill,
     format_value,
 )
+from bot.dates import format_date
 
 LICENCE_REQUIRED = "licence_required"
 NOT_LISTED = "not_listed"
 NEED_MORE_INFORMATION = "need_more_information"
-
-
-def show_date(day: date) -> str:
-    """Dates as the corpus writes them: 28 August 2019."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def parse_date(text: str) -> date:
@@ -266,8 +262,8 @@ class _Decision:
         floor = self.rules.meta.covered_from
         if day < floor:
             raise CheckInputError(
-                f"{show_date(day)} is before {show_date(floor)}: this tutor's sources cover "
-                f"dates from {show_date(floor)} on"
+                f"{format_date(day)} is before {format_date(floor)}: this tutor's sources cover "
+                f"dates from {format_date(floor)} on"
             )
         return day
 
@@ -362,7 +358,7 @@ class _Decision:
         text = f"{fill(placement.note.text, {'country': country.name})} {placement.group.caveat}"
         text += how
         self.steps.append(Step(
-            f"Destination on {show_date(self.as_of)}: {country.name} ({country.code}), "
+            f"Destination on {format_date(self.as_of)}: {country.name} ({country.code}), "
             f"{placement.group.name}. {text}", placement.note.citation,
         ))
         return placement
@@ -410,7 +406,7 @@ class _Decision:
                 self.add(rules.meta.list_control)
             return ()
         if self.as_of < rules.meta.groups_named_from:
-            self.add(rules.meta.groups_renamed, date=show_date(self.as_of))
+            self.add(rules.meta.groups_renamed, date=format_date(self.as_of))
         if item is None or outcome == "not_listed":
             return ()
         if outcome == "listed":
@@ -430,7 +426,7 @@ class _Decision:
         names = ", ".join(rules.licence_types[t].name for t in licence_ids)
         prefix = "Licence types" if outcome == "listed" else "If it is listed, the licence types"
         self.steps.append(Step(
-            f"{prefix} for {placement.country.name} on {show_date(self.as_of)}: {names}.",
+            f"{prefix} for {placement.country.name} on {format_date(self.as_of)}: {names}.",
             rules.licence_types[licence_ids[0]].note.citation,
         ))
         return licence_ids
@@ -446,7 +442,7 @@ class _Decision:
             note, status, questions = catch.group_a, "does_not_apply", ()
         else:
             note, status, questions = catch.applies_if, "applies_if", catch.questions
-        values = {"date": show_date(self.as_of),
+        values = {"date": format_date(self.as_of),
                   "country": placement.country.name if placement else "the destination"}
         text = fill(note.text, values)
         if outcome in ("open", "unknown") and status != "depends":
@@ -479,9 +475,9 @@ class _Decision:
             return
         days = sorted(changes)
         self.steps.append(Step(
-            f"The question gives a period ({show_date(start)} to {show_date(end)}); this check "
-            f"uses {show_date(self.as_of)}. The rules changed within it on "
-            f"{', '.join(show_date(d) for d in days)}: for another day, give an exact date.",
+            f"The question gives a period ({format_date(start)} to {format_date(end)}); this check "
+            f"uses {format_date(self.as_of)}. The rules changed within it on "
+            f"{', '.join(format_date(d) for d in days)}: for another day, give an exact date.",
             changes[days[0]].citation, "date",
         ))
 
@@ -492,7 +488,7 @@ class _Decision:
         if verdict == LICENCE_REQUIRED:
             names = ", ".join(t.name for t in licences)
             return (f"Listed: you need a licence, as for every destination (Group A included). "
-                    f"Licence types for {placement.country.name} on {show_date(self.as_of)}: "
+                    f"Licence types for {placement.country.name} on {format_date(self.as_of)}: "
                     f"{names}.") if placement else "Listed."
         if verdict == NOT_LISTED:
             if catch.status == "does_not_apply":

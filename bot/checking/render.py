@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bot.checking.decide import LICENCE_REQUIRED, NOT_LISTED, CheckResult, show_date
+from bot.checking.decide import LICENCE_REQUIRED, NOT_LISTED, CheckResult
 from bot.checking.rules import Rules
+from bot.dates import format_date
 
 _HEADLINES = {
     LICENCE_REQUIRED: "Listed: licence required",
@@ -65,7 +66,7 @@ def render_markdown(
         return with_hint(text, hint(name)) if hint and name else text
 
     headline = _HEADLINES.get(result.verdict, "Need more information")
-    lines = [f"**{headline}** (as of {show_date(result.as_of)})", "", result.summary, ""]
+    lines = [f"**{headline}** (as of {format_date(result.as_of)})", "", result.summary, ""]
     if result.item_name:
         form = " (technology)" if result.form == "technology" else ""
         lines.append(f"- Item: {result.item_name}{form}")

@@ -16,9 +16,9 @@ from bot.checking.decide import (
     NOT_LISTED,
     CheckResult,
     Step,
-    show_date,
 )
 from bot.checking.rules import Rules, format_value
+from bot.dates import format_date
 from bot.ui import render
 from bot.ui.check_form import field_labels
 
@@ -136,7 +136,7 @@ def render_check_message(
 
 def render_verdict(result: CheckResult, description: str, labels: Mapping[str, str]) -> str:
     label, css = VERDICTS.get(result.verdict, VERDICTS[NEED_MORE_INFORMATION])
-    meta = [f"as of {show_date(result.as_of)}"]
+    meta = [f"as of {format_date(result.as_of)}"]
     if result.destination:
         d = result.destination
         meta.append(f"to {d.name} ({d.code}), {d.group_name}")
@@ -198,7 +198,7 @@ def render_facts(result: CheckResult, rules: Rules) -> str:
             for k, v in result.parameters.items()
         ]
         rows.append(("Parameters", "<br>".join(shown)))
-    on = f"on {show_date(result.as_of)}"
+    on = f"on {format_date(result.as_of)}"
     if result.licence_types:
         licences = "".join(
             f"<li><strong>{escape(t.name)}</strong>: {escape(t.description)}</li>"

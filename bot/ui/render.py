@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from bot.answering.dates import format_date
 from bot.answering.types import Answer, Citation
+from bot.dates import format_date
 from bot.ingest.documents import published_label
 from bot.ui.state import Turn, numbered
 

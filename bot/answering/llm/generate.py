@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.answering.dates import Period, format_date, period_of
 from bot.answering.extractive import cite_span
-from bot.answering.llm.claims import normalise_dates
 from bot.answering.llm.prompts import Passage, build_condense_messages, build_messages
 from bot.answering.llm.verify import CheckedSentence, Verdict, Verification, verify_reply
 from bot.answering.types import Answer, Citation
+from bot.dates import Period, format_date, normalise_dates, period_of
 from bot.retrieval.hybrid import Hit
 
 if TYPE_CHECKING:

@@ -28,13 +28,11 @@ from enum import Enum
 
 import numpy as np
 
-from bot.answering.dates import mentioned_dates
 from bot.answering.llm.claims import (
     NUMBER,
     DateMention,
     date_mentions,
     date_supported,
-    normalise_dates,
     numbers_in,
     parse_markers,
     show_date,
@@ -43,6 +41,7 @@ from bot.answering.llm.claims import (
     strip_markers,
 )
 from bot.answering.llm.prompts import Passage
+from bot.dates import mentioned_dates, normalise_dates
 
 Encode = Callable[[list[str]], np.ndarray]
 
