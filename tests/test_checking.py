@@ -26,7 +26,7 @@ from bot.checking import (
     render_markdown,
     render_text,
 )
-from bot.checking.decide import parse_date
+from bot.checking.result import parse_date
 from bot.config import PROJECT_ROOT
 
 RULES_DIR = PROJECT_ROOT / "corpus" / "rules"

@@ -10,8 +10,9 @@ import json
 
 import click
 
-from bot.checking.decide import CheckRequest, check_product, parse_date
+from bot.checking.decide import check_product
 from bot.checking.render import render_text
+from bot.checking.result import CheckRequest, parse_date
 from bot.checking.rules import CheckInputError, RulesError, load_rules
 
 

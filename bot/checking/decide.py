@@ -8,9 +8,7 @@ text to a corpus document and fact-sheet ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from bot.checking.countries import Placement, find_countries, place, resolve_country
 from bot.checking.describe import extract_parameters, find_items, find_technology, resolve_item
@@ -25,136 +23,18 @@ from bot.checking.model import (
     fill,
     format_value,
 )
+from bot.checking.result import (
+    LICENCE_REQUIRED,
+    NEED_MORE_INFORMATION,
+    NOT_LISTED,
+    CatchAllInfo,
+    CheckRequest,
+    CheckResult,
+    DestinationInfo,
+    LicenceInfo,
+    Step,
+)
 from bot.dates import format_date
-
-LICENCE_REQUIRED = "licence_required"
-NOT_LISTED = "not_listed"
-NEED_MORE_INFORMATION = "need_more_information"
-
-
-def parse_date(text: str) -> date:
-    """A YYYY-MM-DD date, or a CheckInputError that says what was wrong."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CheckInputError(f"Bad date {text!r}: give a real date as YYYY-MM-DD") from None
-
-
-@dataclass
-class CheckRequest:
-    """What the user asked: a product, a destination, a date and any known parameters.
-
-    `period` is set when only a year or month was stated; the check then uses `date` (or the
-    period's last day) and says whether the rules changed inside the period. Not frozen: the
-    chat fills in its own as-of date when the question gives none.
-    """
-
-    description: str = ""
-    destination: str | None = None
-    date: date | None = None
-    item: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
-    period: tuple[date, date] | None = None
-    technology: bool | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the reasoning and the corpus document that supports it.
-
-    `asks` names the input the step asks the user for ("item", "destination", "date" or a
-    parameter); each renderer says how to give it (a flag, a form field), the text does not.
-    """
-
-    text: str
-    citation: str
-    asks: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        data = {"text": self.text, "citation": self.citation}
-        if self.asks:
-            data["asks"] = self.asks
-        return data
-
-
-@dataclass(frozen=True)
-class DestinationInfo:
-    code: str
-    name: str
-    group: str
-    group_name: str
-    group_caveat: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "name": self.name, "group": self.group,
-                "group_name": self.group_name, "group_caveat": self.group_caveat}
-
-
-@dataclass(frozen=True)
-class CatchAllInfo:
-    """Whether catch-all control can matter: not_relevant, does_not_apply, applies_if, depends."""
-
-    status: str
-    text: str
-    questions: tuple[str, ...]
-    citation: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "text": self.text, "questions": list(self.questions),
-                "citation": self.citation}
-
-
-@dataclass(frozen=True)
-class LicenceInfo:
-    id: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """A verdict with its reasoning; `to_dict()` is the JSON the CLI prints."""
-
-    verdict: str
-    summary: str
-    item: str | None
-    item_name: str | None
-    form: str | None
-    control_entries: tuple[ControlEntry, ...]
-    licence_types: tuple[LicenceInfo, ...]
-    catch_all: CatchAllInfo
-    missing_parameters: tuple[str, ...]
-    questions: tuple[str, ...]
-    steps: tuple[Step, ...]
-    as_of: date
-    disclaimer: str
-    destination: DestinationInfo | None
-    parameters: Mapping[str, Value]
-    # question -> the input that answers it; renderers add how to give that input.
-    asks: Mapping[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "summary": self.summary,
-            "item": self.item,
-            "item_name": self.item_name,
-            "form": self.form,
-            "control_entries": [e.to_dict() for e in self.control_entries],
-            "licence_types": [t.id for t in self.licence_types],
-            "licence_type_details": [
-                {"id": t.id, "name": t.name, "description": t.description}
-                for t in self.licence_types
-            ],
-            "catch_all": self.catch_all.to_dict(),
-            "missing_parameters": list(self.missing_parameters),
-            "questions": list(self.questions),
-            "steps": [s.to_dict() for s in self.steps],
-            "as_of": self.as_of.isoformat(),
-            "disclaimer": self.disclaimer,
-            "destination": self.destination.to_dict() if self.destination else None,
-            "parameters": dict(self.parameters),
-        }
 
 
 def check_product(request: CheckRequest, rules: Rules) -> CheckResult:
@@ -199,7 +79,7 @@ class _Decision:
                     for name, value in request.params.items()}
         item = self._item()
         technology = request.technology
-        if technology is None:
+        if technology is None:  # not said: technology when the description says so
             technology = find_technology(request.description, rules) is not None
         self.form = "technology" if technology else "goods"
         params: dict[str, Value] = {}
@@ -220,7 +100,6 @@ class _Decision:
         self._period_note(placement, item)
         if item is None:
             self.add(rules.meta.classification)
-
         verdict = NEED_MORE_INFORMATION if self.missing else (
             LICENCE_REQUIRED if outcome == "listed" else
             NOT_LISTED if outcome == "not_listed" else NEED_MORE_INFORMATION
@@ -232,7 +111,7 @@ class _Decision:
         entries: tuple[ControlEntry, ...] = ()
         if item is not None:
             entries = (item.technology_entry if technology else item.goods_entry,)
-        return CheckResult(
+        return CheckResult(  # keyword per field: the result is the JSON's contract
             verdict=verdict,
             summary=self._summary(verdict, outcome, placement, licences, catch),
             item=item.id if item else None,
@@ -246,10 +125,7 @@ class _Decision:
             steps=tuple(self.steps),
             as_of=self.as_of,
             disclaimer=rules.meta.disclaimer,
-            destination=DestinationInfo(
-                placement.country.code, placement.country.name, placement.group.code,
-                placement.group.name, placement.group.caveat,
-            ) if placement else None,
+            destination=_destination_info(placement),
             parameters=params,
             asks=self.asks,
         )
@@ -505,3 +381,10 @@ class _Decision:
         wanted = ", ".join(self.missing) or "the details asked below"
         return (f"Need more information: {wanted}. If the product is listed, you need a licence "
                 "for every destination, Group A included.")
+
+
+def _destination_info(placement: Placement | None) -> DestinationInfo | None:
+    if placement is None:
+        return None
+    country, group = placement.country, placement.group
+    return DestinationInfo(country.code, country.name, group.code, group.name, group.caveat)

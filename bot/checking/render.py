@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bot.checking.decide import LICENCE_REQUIRED, NOT_LISTED, CheckResult
+from bot.checking.result import LICENCE_REQUIRED, NOT_LISTED, CheckResult
 from bot.checking.rules import Rules
 from bot.dates import format_date
 

@@ -12,9 +12,9 @@ import re
 from datetime import date
 
 from bot.checking.countries import find_countries
-from bot.checking.decide import CheckRequest
 from bot.checking.describe import find_items
 from bot.checking.model import Rules
+from bot.checking.result import CheckRequest
 from bot.dates import stated_day_or_period
 
 _LICENCE = r"(?:export\s+)?(?:licen[cs]es?|permits?|permission|approval)"

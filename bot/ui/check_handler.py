@@ -15,8 +15,9 @@ from typing import Any
 
 from bot.answering.types import Citation
 from bot.checking.countries import resolve_country
-from bot.checking.decide import CheckRequest, CheckResult, check_product, parse_date
+from bot.checking.decide import check_product
 from bot.checking.describe import resolve_item
+from bot.checking.result import CheckRequest, CheckResult, parse_date
 from bot.checking.rules import CheckInputError, Rules, RulesError, load_rules
 from bot.errors import InputError, TutorError
 from bot.ui.check_form import field_labels

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from bot.answering.types import Citation
-from bot.checking.decide import (
+from bot.checking.result import (
     LICENCE_REQUIRED,
     NEED_MORE_INFORMATION,
     NOT_LISTED,
