@@ -154,6 +154,19 @@ def _fallback(extractive: Answer, note: str, timings: dict[str, float]) -> Answe
     )
 
 
+def _rejection(reply: str, verification: Verification) -> str:
+    """Why no sentence of the reply is kept, for the fallback's note."""
+    no_answer = any(s.verdict is Verdict.NO_ANSWER for s in verification.sentences)
+    if not reply.strip():
+        return "The language model returned an empty reply"
+    if no_answer and not verification.removed:
+        return "The language model found no answer in the sources"
+    total = len([s for s in verification.sentences if s.verdict is not Verdict.FILLER])
+    if total == 1:
+        return "The language model's only sentence was not supported by the source it cited"
+    return f"None of the language model's {total} sentences was supported by the sources they cited"
+
+
 def compose_verified(
     tutor: Tutor,
     as_of: dt.date,
@@ -170,19 +183,7 @@ def compose_verified(
     notes = removal_notes(verification)
     supported = verification.supported
     if not supported:
-        no_answer = any(s.verdict is Verdict.NO_ANSWER for s in verification.sentences)
-        if not reply.strip():
-            why = "The language model returned an empty reply"
-        elif no_answer and not verification.removed:
-            why = "The language model found no answer in the sources"
-        else:
-            total = len([s for s in verification.sentences if s.verdict is not Verdict.FILLER])
-            why = (
-                "The language model's only sentence was not supported by the source it cited"
-                if total == 1
-                else f"None of the language model's {total} sentences was supported by the "
-                "sources they cited"
-            )
+        why = _rejection(reply, verification)
         log.info("llm answer rejected: %s", why)
         answer = _fallback(extractive, f"{why}; showing the extractive answer.", timings)
         answer.notes.extend(notes)

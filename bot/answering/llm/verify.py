@@ -333,24 +333,35 @@ def verify_reply(
         else:
             pending.append((item, claim))
     if pending:
-        vectors = encode([claim for _, claim in pending])
-        for (item, claim), vector in zip(pending, vectors, strict=True):
-            reasons: list[str] = []
-            for n in item.cited:
-                if n not in evidence:
-                    reasons.append(f"[{n}] is not one of the {len(passages)} sources")
-                    continue
-                support, reason = _check_one(claim, vector, evidence[n], threshold)
-                if support is None:
-                    reasons.append(reason)
-                else:
-                    item.supports.append(support)
-            item.dropped_markers = [n for n in item.cited if n not in {s.n for s in item.supports}]
-            if item.supports:
-                item.verdict = Verdict.SUPPORTED
-            else:
-                item.verdict, item.reason = Verdict.UNSUPPORTED, "; ".join(reasons)
+        _judge_cited(pending, encode, evidence, threshold, len(passages))
     return Verification(checked, len(passages))
+
+
+def _judge_cited(
+    pending: list[tuple[CheckedSentence, str]],
+    encode: Encode,
+    evidence: dict[int, _Evidence],
+    threshold: float,
+    n_passages: int,
+) -> None:
+    """Check each cited sentence against the passages it cites (one batch of embeddings)."""
+    vectors = encode([claim for _, claim in pending])
+    for (item, claim), vector in zip(pending, vectors, strict=True):
+        reasons: list[str] = []
+        for n in item.cited:
+            if n not in evidence:
+                reasons.append(f"[{n}] is not one of the {n_passages} sources")
+                continue
+            support, reason = _check_one(claim, vector, evidence[n], threshold)
+            if support is None:
+                reasons.append(reason)
+            else:
+                item.supports.append(support)
+        item.dropped_markers = [n for n in item.cited if n not in {s.n for s in item.supports}]
+        if item.supports:
+            item.verdict = Verdict.SUPPORTED
+        else:
+            item.verdict, item.reason = Verdict.UNSUPPORTED, "; ".join(reasons)
 
 
 def _list(numbers: list[int]) -> str:
