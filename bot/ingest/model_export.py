@@ -166,17 +166,6 @@ def stale_reason(
     return None
 
 
-def current_export(settings: Settings, *, verify_sha: bool = False) -> ExportedModel | None:
-    """The usable export for these settings, or None (never exports, never imports torch)."""
-    from bot.retrieval.embeddings import resolve_model_path
-
-    folder = export_folder(settings)
-    model_path = resolve_model_path(settings.embedding_model)
-    if stale_reason(folder, settings.embedding_model, model_path, verify_sha=verify_sha):
-        return None
-    return ExportedModel(folder, read_manifest(folder) or {})
-
-
 def ensure_export(settings: Settings, *, verify_sha: bool = False) -> ExportedModel:
     """The current export, made (or remade) first if it is missing or stale."""
     from filelock import FileLock
