@@ -255,7 +255,14 @@ def settings_help() -> list[tuple[str, str, str]]:
 
 
 def offline_environment() -> None:
-    """Keep every library off the network: no hub downloads, no telemetry."""
+    """Keep every library off the network (no hub downloads, no telemetry); bound Gradio.
+
+    Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15
+    answers a second that store alone grows for 11 minutes (GRADIO_ANALYTICS_MAX_EVENTS, read
+    when a Blocks' queue is made). For the same page it also recomputes a summary of those
+    events with pandas after every event (3.7 % of the app's busy samples under 50 users;
+    bench/profile_app.py): only every GRADIO_ANALYTICS_CACHE_FREQUENCY events, here never.
+    """
     for name, value in {
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -264,5 +271,7 @@ def offline_environment() -> None:
         "TOKENIZERS_PARALLELISM": "false",
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "TRANSFORMERS_VERBOSITY": "error",
+        "GRADIO_ANALYTICS_MAX_EVENTS": "100",
+        "GRADIO_ANALYTICS_CACHE_FREQUENCY": str(10**12),
     }.items():
         os.environ.setdefault(name, value)

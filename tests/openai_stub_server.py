@@ -1,22 +1,19 @@
-"""A tiny OpenAI-compatible server for tests: /v1/chat/completions (plain and streamed).
+"""A tiny OpenAI-compatible server for tests: /v1/chat/completions.
 
 It answers with any LangChain chat model (the local SmolLM2 in the tests), so the real
-langchain-openai client, its HTTP requests and its SSE parsing run end to end on 127.0.0.1.
+langchain-openai client and its HTTP requests run end to end on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 from fastapi import Body, FastAPI
-from fastapi.responses import StreamingResponse
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -40,31 +37,10 @@ def create_app(chat_model: BaseChatModel) -> FastAPI:
         return {"object": "list", "data": [{"id": "stub", "object": "model"}]}
 
     @app.post("/v1/chat/completions", response_model=None)
-    def chat(body: dict[str, Any] = Body(...)) -> dict[str, Any] | StreamingResponse:  # noqa: B008
+    def chat(body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         app.state.requests.append(body)
         ident, created, model = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time()), body["model"]
         messages = _messages(body)
-        if body.get("stream"):
-
-            def events() -> Iterator[str]:
-                def event(delta: dict[str, Any], finish: str | None = None) -> str:
-                    choice = {"index": 0, "delta": delta, "finish_reason": finish}
-                    payload = {
-                        "id": ident,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": model,
-                        "choices": [choice],
-                    }
-                    return f"data: {json.dumps(payload)}\n\n"
-
-                yield event({"role": "assistant", "content": ""})
-                for chunk in chat_model.stream(messages):
-                    yield event({"content": str(chunk.content)})
-                yield event({}, "stop")
-                yield "data: [DONE]\n\n"
-
-            return StreamingResponse(events(), media_type="text/event-stream")
         text = str(chat_model.invoke(messages).content)
         return {
             "id": ident,

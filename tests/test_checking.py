@@ -26,7 +26,7 @@ from bot.checking import (
     render_markdown,
     render_text,
 )
-from bot.checking.decide import parse_date
+from bot.checking.result import parse_date
 from bot.config import PROJECT_ROOT
 
 RULES_DIR = PROJECT_ROOT / "corpus" / "rules"
@@ -715,6 +715,22 @@ def test_render_markdown_numbers_citations(rules):
     assert "[3]" in text
     assert "[resist-specific-bulk-2019-12]" not in text
     assert "[resist-3c002]" in text  # no number given: cited by id
+
+
+def test_only_the_cli_names_flags(rules):
+    """Decisions say what they need; `bot check` names the flag, the chat does not."""
+    result = check(rules, "resist and hydrogen fluoride in a mixture for Korea or Taiwan")
+    assert result.missing_parameters == ("item", "destination")
+    steps = {s.asks: s.text for s in result.steps if s.asks}
+    assert set(steps) == {"item", "destination"}
+    decided = " ".join([*result.questions, *(s.text for s in result.steps), result.summary])
+    assert "--" not in decided
+    text = render_text(result, rules)
+    assert "(--item hydrogen_fluoride, fluorinated_polyimide or resist)" in text
+    assert "give one (--to COUNTRY)." in text and "say which one (--item" in text
+    assert "--" not in render_markdown(result)  # the chat
+    mixed = check(rules, "hydrogen fluoride 50% or 60% HF", destination="KR")
+    assert "(--param hf_weight_percent=...)" in render_text(mixed, rules)
 
 
 def test_chat_can_set_the_date(rules):

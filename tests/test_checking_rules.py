@@ -96,7 +96,7 @@ def test_korea_group_dates_agree_between_corpus_and_rules(rules):
     Each dated membership's boundaries are written in the document it cites, and every corpus
     paragraph that puts South Korea in Group B gives the day that took effect.
     """
-    from bot.checking.decide import show_date
+    from bot.dates import format_date as show_date
     from bot.ingest.documents import load_corpus
 
     docs = {d.id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
@@ -279,6 +279,26 @@ def test_unquoted_norway_is_caught(rules_copy):
     path.write_text(text.replace(' "NO",', " NO,", 1), encoding="utf-8")
     error = expect_error(rules_copy, "destinations.yaml", "groups[0].members")
     assert "quote" in str(error)
+
+
+def test_country_aliases_need_iso_codes_and_unique_names(rules_copy):
+    """Countries come from pycountry; an alias for a code ISO lacks, or a name two countries
+    would share, names the file and the field."""
+    edit(rules_copy, "countries.yaml", lambda d: d["countries"]["aliases"].update(XX=["Oz"]))
+    error = expect_error(rules_copy, "countries.yaml", "countries.aliases.XX")
+    assert "not an ISO 3166 alpha-2 country code" in str(error)
+    edit(rules_copy, "countries.yaml",
+         lambda d: (d["countries"]["aliases"].pop("XX"),
+                    d["countries"]["aliases"]["KP"].append("ROK")))
+    error = expect_error(rules_copy, "countries.yaml", "countries.aliases.KR")
+    assert "'ROK' is also used by" in str(error)
+
+
+def test_countries_come_from_iso(rules):
+    assert len(rules.countries) == 249
+    assert rules.countries["KR"].name == "South Korea" and rules.countries["KR"].alpha3 == "KOR"
+    assert "Korea, Republic of" in rules.countries["KR"].aliases  # ISO's own name, accepted
+    assert "ROK" in rules.countries["KR"].aliases  # ours
 
 
 def test_unknown_licence_type(rules_copy):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.checking.ui import FIELDS, check, field_updates, for_browser
+from bot.checking.rules import load_rules
+from bot.ui.check_form import field_updates, form_fields
+from bot.ui.check_handler import check
 
 CARD = re.compile(r'<div class="card( historical)?" id="src-0-\d+"')
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -52,9 +54,9 @@ def test_euv_resist_to_korea_today_needs_a_licence(tutor) -> None:
 
 def test_cards_quote_the_cited_document(tutor) -> None:
     from bot.checking import CheckRequest, check_product
-    from bot.checking.ui import step_citations
+    from bot.ui.check_handler import step_citations
 
-    result = check_product(CheckRequest(EUV, "KR"), settings=tutor.settings)
+    result = check_product(CheckRequest(EUV, "KR"), load_rules(tutor.settings.rules_dir))
     cards = step_citations(tutor, result)
     assert len(cards) == len(result.steps)
     for n, (step, card) in enumerate(zip(result.steps, cards, strict=True), start=1):
@@ -83,11 +85,14 @@ def test_hydrogen_fluoride_without_a_share_asks_for_it(tutor) -> None:
     html = view.html
     assert 'class="verdict more"' in html and ">Need more information<" in html
     assert 'data-missing="hf_weight_percent"' in html
-    assert "“HF share of total weight (%)”" in html  # the field, not the parameter id
+    # The field, by the label its YAML declaration gives, not the parameter id.
+    assert "“Hydrogen fluoride share of total weight (%)”" in html
     assert "wavelength" not in html.lower()  # asks only for what it lacks
-    classes, info = field_updates(data)["hf_weight_percent"]
+    fields = form_fields(load_rules(tutor.settings.rules_dir))
+    classes, info = field_updates(data, fields)["hf_weight_percent"]
     assert classes == ["check-needed"] and info.startswith("Needed:")
-    assert all(field_updates(data)[name][0] == [] for name in FIELDS if name != "hf_weight_percent")
+    assert all(field_updates(data, fields)[name][0] == [] for name in fields
+               if name != "hf_weight_percent")
 
     given = check(tutor, "hydrogen fluoride", "KR", "", hf_weight_percent=50)
     assert given.data["verdict"] == "licence_required" and given.fields == {}
@@ -99,7 +104,8 @@ def test_impossible_fluorine_share_is_a_clear_message(tutor) -> None:
     assert view.data["field"] == "fluorine_weight_percent"
     assert view.fields == {"fluorine_weight_percent": "invalid"}
     assert 'role="alert"' in view.html and "Traceback" not in view.html
-    assert field_updates(view.data)["fluorine_weight_percent"][0] == ["check-invalid"]
+    fields = form_fields(load_rules(tutor.settings.rules_dir))
+    assert field_updates(view.data, fields)["fluorine_weight_percent"][0] == ["check-invalid"]
 
     stated = check(tutor, "fluorinated polyimide with 140% fluorine", "KR", "")
     assert "140" in stated.data["error"] and "impossible" in stated.data["error"]
@@ -159,14 +165,41 @@ def test_without_a_product_or_destination_it_asks_for_them(tutor) -> None:
     assert chosen.data["item"] == "resist"
 
 
-def test_browser_wording() -> None:
-    assert for_browser("give it with --param hf_weight_percent=...") == (
-        'give it in the "HF share of total weight (%)" field'
+def test_form_fields_come_from_the_rules(tmp_path: Path) -> None:
+    """A parameter declared in the YAML gets its form field, with no code change."""
+    import shutil
+
+    import gradio as gr
+
+    from bot.config import Settings
+    from bot.ui.check_form import input_order
+    from bot.ui.check_tab import build_check_tab
+
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus" / "rules", rules_dir)
+    items = rules_dir / "items.yaml"
+    declaration = (
+        "parameters:\n  - name: purity_percent\n    kind: number\n    unit: \"%\"\n"
+        "    minimum: 0\n    maximum: 100\n    label: \"purity\"\n"
+        "    question: What is the product's purity, in %?\n"
     )
-    assert for_browser('such as "South Korea" (--to).') == 'such as "South Korea".'
-    assert for_browser("ask with an exact date (--date) for") == (
-        'ask with an exact date (the "Date" field) for'
-    )
+    items.write_text(items.read_text().replace("parameters:\n", declaration, 1))
+    rules = load_rules(rules_dir)
+    fields = form_fields(rules)
+    assert fields["purity_percent"].label == "Purity (%)"
+    assert fields["hf_weight_percent"].info == "For Hydrogen fluoride."
+    assert fields["resist_type"].kind == "choice" and "euv" in fields["resist_type"].choices
+    order = input_order(rules)  # declared first, so it comes first of the parameters
+    assert order[:4] == ("description", "destination", "date", "purity_percent")
+    assert order[-1] == "item"
+
+    class Services:
+        settings = Settings(rules_dir=rules_dir)
+
+    with gr.Blocks() as demo:
+        build_check_tab(Services())
+    ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
+    assert {"check-purity_percent", "check-hf_weight_percent", "check-resist_type"} <= ids
 
 
 def test_a_failing_quote_still_shows_the_verdict(tutor) -> None:

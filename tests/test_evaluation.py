@@ -471,7 +471,7 @@ def test_cli_bad_files_and_compare(tmp_path: Path):
 
 
 def test_tab_handlers(tmp_path: Path):
-    from bot.evaluation.ui import list_sets, run_set
+    from bot.ui.evaluate_tab import list_sets, run_set
 
     evals = tmp_path / "evals"
     evals.mkdir()
@@ -502,7 +502,7 @@ def test_tab_handlers(tmp_path: Path):
 def test_tab_builds_inside_blocks(tmp_path: Path):
     import gradio as gr
 
-    from bot.evaluation.ui import build_eval_tab
+    from bot.ui.evaluate_tab import build_eval_tab
 
     services = SimpleNamespace(
         tutor=FakeTutor({}), settings=SimpleNamespace(evals_dir=tmp_path, retriever="hybrid")

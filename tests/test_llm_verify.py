@@ -7,10 +7,13 @@ here, and let each test feed exactly the mistake the verifier must catch.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import logging
 import re
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -27,9 +30,7 @@ from bot.answering.llm import (
     condense_question,
     generate_answer,
     passages_for,
-    stream_answer,
 )
-from bot.answering.llm.calibrate import best_threshold, calibration_pairs, report
 from bot.answering.llm.claims import (
     date_mentions,
     date_supported,
@@ -42,6 +43,7 @@ from bot.answering.types import Answer
 from bot.retrieval.hybrid import Hit
 
 MARKER = re.compile(r"\[(\d+)\]")
+CALIBRATION = Path(__file__).resolve().parents[1] / "bench" / "calibrate_verifier.py"
 AS_OF = dt.date(2024, 6, 1)
 REMOVAL_QUESTION = "When did South Korea's removal from the white list take effect?"
 INJECTION = (
@@ -238,24 +240,6 @@ def test_instruction_hidden_in_a_source_is_data_and_obeying_it_is_caught(tutor: 
 
 
 @pytest.mark.slow
-def test_stream_yields_draft_text_then_the_verified_answer(tutor: Tutor) -> None:
-    """The fake model stands in for a remote LLM streaming its reply token by token."""
-    hits = retrieve(tutor, REMOVAL_QUESTION)
-    effect = position(hits, "took effect on 28 August 2019")
-    reply = (
-        f"South Korea's removal from the white list took effect on 28 August 2019 [{effect}]. "
-        "It was a mistake."
-    )
-    extractive = tutor.ask(REMOVAL_QUESTION, AskOptions(as_of=AS_OF))
-    items = list(stream_answer(tutor, extractive.question, AS_OF, hits, extractive, fake(reply)))
-    *pieces, final = items
-    assert all(isinstance(p, str) for p in pieces) and "".join(pieces) == reply
-    assert isinstance(final, Answer) and final.mode == "llm"
-    assert "mistake" not in final.answer
-    assert_citations_valid(final, hits)
-
-
-@pytest.mark.slow
 def test_model_error_falls_back_to_the_extractive_answer(tutor: Tutor) -> None:
     """A chat model whose server is down stands in for an unreachable remote LLM."""
     hits = retrieve(tutor, REMOVAL_QUESTION)
@@ -268,10 +252,17 @@ def test_model_error_falls_back_to_the_extractive_answer(tutor: Tutor) -> None:
 
 @pytest.mark.slow
 def test_similarity_threshold_is_calibrated_on_the_corpus(tutor: Tutor) -> None:
-    """Supported paraphrases vs. wrong-but-related passages and swapped facts (see calibrate.py)."""
-    pairs = calibration_pairs(tutor)
+    """Supported paraphrases vs. wrong-but-related passages and swapped facts: the same code as
+    bench/calibrate_verifier.py, imported by path."""
+    spec = importlib.util.spec_from_file_location("bench_calibrate_verifier", CALIBRATION)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up by name
+    spec.loader.exec_module(bench)
+    pairs = bench.calibration_pairs(tutor)
+    report = bench.report
     log.info("calibration:\n%s", report(pairs))
-    cut, _ = best_threshold(pairs)
+    cut, _ = bench.best_threshold(pairs)
     assert abs(SIMILARITY_THRESHOLD - cut) <= 0.05, report(pairs)
 
     def kept(kind: str) -> float:

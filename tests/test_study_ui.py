@@ -70,7 +70,7 @@ def _wrong(item) -> str:
 
 def test_the_bot_passes_its_own_quiz_as_an_evaluation_set(tutor, tmp_path) -> None:
     from bot.evaluation.dataset import load_sets
-    from bot.evaluation.ui import quiz_set_file, run_set
+    from bot.ui.evaluate_tab import quiz_set_file, run_set
 
     path = quiz_set_file(tutor, "mixed", seed=4)
     items = load_sets([path]).items

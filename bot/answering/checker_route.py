@@ -50,14 +50,15 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     from bot.checking import check_product, parse_check_question
     from bot.checking.render import render_markdown
 
-    request = parse_check_question(question)
+    rules = tutor.rules()
+    request = parse_check_question(question, rules)
     if request is None:
         return None
     if request.date is None:
         request.date = as_of
     started = time.perf_counter()
     try:
-        result = check_product(request, settings=tutor.settings)
+        result = check_product(request, rules)
     except TutorError as exc:
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()

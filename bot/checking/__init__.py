@@ -5,15 +5,15 @@ similarity search: every verdict lists its reasoning steps, each citing a corpus
 """
 
 from bot.checking.command import check_command
-from bot.checking.decide import (
+from bot.checking.decide import check_product
+from bot.checking.render import render_markdown, render_text
+from bot.checking.result import (
     LICENCE_REQUIRED,
     NEED_MORE_INFORMATION,
     NOT_LISTED,
     CheckRequest,
     CheckResult,
-    check_product,
 )
-from bot.checking.render import render_markdown, render_text
 from bot.checking.routing import parse_check_question
 from bot.checking.rules import CheckInputError, Rules, RulesError, load_rules
 

@@ -10,9 +10,10 @@ import json
 
 import click
 
-from bot.checking.decide import CheckRequest, check_product, parse_date
+from bot.checking.decide import check_product
 from bot.checking.render import render_text
-from bot.checking.rules import CheckInputError, RulesError
+from bot.checking.result import CheckRequest, parse_date
+from bot.checking.rules import CheckInputError, RulesError, load_rules
 
 
 def parse_param_options(options: tuple[str, ...]) -> dict[str, str]:
@@ -60,7 +61,8 @@ def check_command(
             item=item,
             params=parse_param_options(params),
         )
-        result = check_product(request, settings=settings)
+        rules = load_rules(settings.rules_dir)
+        result = check_product(request, rules=rules)
     except (CheckInputError, ValueError) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(2)
@@ -70,4 +72,4 @@ def check_command(
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(result))
+        click.echo(render_text(result, rules))

@@ -8,13 +8,11 @@ text to a corpus document and fact-sheet ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from bot.checking.countries import Placement, find_countries, place, resolve_country
 from bot.checking.describe import extract_parameters, find_items, find_technology, resolve_item
-from bot.checking.rules import (
+from bot.checking.model import (
     CheckInputError,
     ControlEntry,
     Item,
@@ -24,154 +22,31 @@ from bot.checking.rules import (
     Value,
     fill,
     format_value,
-    load_rules,
 )
-
-LICENCE_REQUIRED = "licence_required"
-NOT_LISTED = "not_listed"
-NEED_MORE_INFORMATION = "need_more_information"
-
-
-def show_date(day: date) -> str:
-    """Dates as the corpus writes them: 28 August 2019."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def parse_date(text: str) -> date:
-    """A YYYY-MM-DD date, or a CheckInputError that says what was wrong."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CheckInputError(f"Bad date {text!r}: give a real date as YYYY-MM-DD") from None
+from bot.checking.result import (
+    LICENCE_REQUIRED,
+    NEED_MORE_INFORMATION,
+    NOT_LISTED,
+    CatchAllInfo,
+    CheckRequest,
+    CheckResult,
+    DestinationInfo,
+    LicenceInfo,
+    Step,
+)
+from bot.dates import format_date
 
 
-@dataclass
-class CheckRequest:
-    """What the user asked: a product, a destination, a date and any known parameters.
-
-    `period` is set when only a year or month was stated; the check then uses `date` (or the
-    period's last day) and says whether the rules changed inside the period. Not frozen: the
-    chat fills in its own as-of date when the question gives none.
-    """
-
-    description: str = ""
-    destination: str | None = None
-    date: date | None = None
-    item: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
-    period: tuple[date, date] | None = None
-    technology: bool | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the reasoning and the corpus document that supports it."""
-
-    text: str
-    citation: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"text": self.text, "citation": self.citation}
-
-
-@dataclass(frozen=True)
-class DestinationInfo:
-    code: str
-    name: str
-    group: str
-    group_name: str
-    group_caveat: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "name": self.name, "group": self.group,
-                "group_name": self.group_name, "group_caveat": self.group_caveat}
-
-
-@dataclass(frozen=True)
-class CatchAllInfo:
-    """Whether catch-all control can matter: not_relevant, does_not_apply, applies_if, depends."""
-
-    status: str
-    text: str
-    questions: tuple[str, ...]
-    citation: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "text": self.text, "questions": list(self.questions),
-                "citation": self.citation}
-
-
-@dataclass(frozen=True)
-class LicenceInfo:
-    id: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """A verdict with its reasoning; `to_dict()` is the JSON the CLI prints."""
-
-    verdict: str
-    summary: str
-    item: str | None
-    item_name: str | None
-    form: str | None
-    control_entries: tuple[ControlEntry, ...]
-    licence_types: tuple[LicenceInfo, ...]
-    catch_all: CatchAllInfo
-    missing_parameters: tuple[str, ...]
-    questions: tuple[str, ...]
-    steps: tuple[Step, ...]
-    as_of: date
-    disclaimer: str
-    destination: DestinationInfo | None
-    parameters: Mapping[str, Value]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "summary": self.summary,
-            "item": self.item,
-            "item_name": self.item_name,
-            "form": self.form,
-            "control_entries": [e.to_dict() for e in self.control_entries],
-            "licence_types": [t.id for t in self.licence_types],
-            "licence_type_details": [
-                {"id": t.id, "name": t.name, "description": t.description}
-                for t in self.licence_types
-            ],
-            "catch_all": self.catch_all.to_dict(),
-            "missing_parameters": list(self.missing_parameters),
-            "questions": list(self.questions),
-            "steps": [s.to_dict() for s in self.steps],
-            "as_of": self.as_of.isoformat(),
-            "disclaimer": self.disclaimer,
-            "destination": self.destination.to_dict() if self.destination else None,
-            "parameters": dict(self.parameters),
-        }
-
-
-def check_product(
-    request: CheckRequest, rules: Rules | None = None, settings: Any = None
-) -> CheckResult:
+def check_product(request: CheckRequest, rules: Rules) -> CheckResult:
     """Decide whether Japan's export controls catch the product, and which licence it needs.
 
     Args:
         request: the product (description and/or item), destination, date and parameters.
-        rules: validated rules; loaded from `settings.rules_dir` when not given.
-        settings: `bot.config.Settings`; `load_settings()` when neither is given.
+        rules: validated rules, from `load_rules(settings.rules_dir)` by the caller.
 
     Raises:
         CheckInputError: unknown country or item, bad date, impossible parameter.
-        RulesError: the rule files are broken.
     """
-    if rules is None:
-        if settings is None:
-            from bot.config import load_settings
-
-            settings = load_settings()
-        rules = load_rules(settings.rules_dir)
     return _Decision(request, rules).run()
 
 
@@ -184,14 +59,16 @@ class _Decision:
         self.steps: list[Step] = []
         self.missing: list[str] = []
         self.questions: list[str] = []
+        self.asks: dict[str, str] = {}
 
-    def add(self, note: Note, **values: object) -> None:
-        self.steps.append(Step(fill(note.text, values), note.citation))
+    def add(self, note: Note, asks: str = "", **values: object) -> None:
+        self.steps.append(Step(fill(note.text, values), note.citation, asks))
 
     def ask(self, name: str, question: str) -> None:
         if name not in self.missing:
             self.missing.append(name)
             self.questions.append(question)
+            self.asks[question] = name
 
     # -- the whole check -----------------------------------------------------------------------
 
@@ -202,7 +79,7 @@ class _Decision:
                     for name, value in request.params.items()}
         item = self._item()
         technology = request.technology
-        if technology is None:
+        if technology is None:  # not said: technology when the description says so
             technology = find_technology(request.description, rules) is not None
         self.form = "technology" if technology else "goods"
         params: dict[str, Value] = {}
@@ -223,7 +100,6 @@ class _Decision:
         self._period_note(placement, item)
         if item is None:
             self.add(rules.meta.classification)
-
         verdict = NEED_MORE_INFORMATION if self.missing else (
             LICENCE_REQUIRED if outcome == "listed" else
             NOT_LISTED if outcome == "not_listed" else NEED_MORE_INFORMATION
@@ -235,7 +111,7 @@ class _Decision:
         entries: tuple[ControlEntry, ...] = ()
         if item is not None:
             entries = (item.technology_entry if technology else item.goods_entry,)
-        return CheckResult(
+        return CheckResult(  # keyword per field: the result is the JSON's contract
             verdict=verdict,
             summary=self._summary(verdict, outcome, placement, licences, catch),
             item=item.id if item else None,
@@ -249,11 +125,9 @@ class _Decision:
             steps=tuple(self.steps),
             as_of=self.as_of,
             disclaimer=rules.meta.disclaimer,
-            destination=DestinationInfo(
-                placement.country.code, placement.country.name, placement.group.code,
-                placement.group.name, placement.group.caveat,
-            ) if placement else None,
+            destination=_destination_info(placement),
             parameters=params,
+            asks=self.asks,
         )
 
     # -- inputs --------------------------------------------------------------------------------
@@ -264,8 +138,8 @@ class _Decision:
         floor = self.rules.meta.covered_from
         if day < floor:
             raise CheckInputError(
-                f"{show_date(day)} is before {show_date(floor)}: this tutor's sources cover "
-                f"dates from {show_date(floor)} on"
+                f"{format_date(day)} is before {format_date(floor)}: this tutor's sources cover "
+                f"dates from {format_date(floor)} on"
             )
         return day
 
@@ -285,7 +159,7 @@ class _Decision:
         found = find_items(request.description, rules)
         if len(found) > 1:
             matches = ", ".join(f"{rules.items[i].name} ('{w}')" for i, w in found)
-            self.add(rules.meta.ambiguous_item, matches=matches)
+            self.add(rules.meta.ambiguous_item, asks="item", matches=matches)
             return None
         if not found:
             self.add(rules.meta.unknown_item)
@@ -299,7 +173,7 @@ class _Decision:
         return item
 
     def _params(self, item: Item, explicit: Mapping[str, Value]) -> dict[str, Value]:
-        """Explicit --param values first, then what the description states."""
+        """Values given explicitly first, then what the description states."""
         stated = extract_parameters(self.request.description, item, self.rules)
         params: dict[str, Value] = {}
         sources = []
@@ -315,8 +189,8 @@ class _Decision:
                 words = "', '".join(stated.conflicts[name])
                 self.steps.append(Step(
                     f"The description states differing values for {name} ('{words}'), so "
-                    f"it is not used: give it with --param {name}=...",
-                    item.entry.citation,
+                    "it is not used: give it explicitly.",
+                    item.entry.citation, name,
                 ))
         ignored = [n for n in explicit if n not in item.parameters]
         if ignored:
@@ -352,15 +226,15 @@ class _Decision:
             if found:
                 named = ", ".join(f"'{w}'" for _, w in found)
                 self.steps.append(Step(
-                    f"The description names more than one destination ({named}); give one "
-                    "with --to.", rules.default_group.note.citation,
+                    f"The description names more than one destination ({named}); give one.",
+                    rules.default_group.note.citation, "destination",
                 ))
             return None
         placement = place(country, self.as_of, rules)
         text = f"{fill(placement.note.text, {'country': country.name})} {placement.group.caveat}"
         text += how
         self.steps.append(Step(
-            f"Destination on {show_date(self.as_of)}: {country.name} ({country.code}), "
+            f"Destination on {format_date(self.as_of)}: {country.name} ({country.code}), "
             f"{placement.group.name}. {text}", placement.note.citation,
         ))
         return placement
@@ -408,7 +282,7 @@ class _Decision:
                 self.add(rules.meta.list_control)
             return ()
         if self.as_of < rules.meta.groups_named_from:
-            self.add(rules.meta.groups_renamed, date=show_date(self.as_of))
+            self.add(rules.meta.groups_renamed, date=format_date(self.as_of))
         if item is None or outcome == "not_listed":
             return ()
         if outcome == "listed":
@@ -428,7 +302,7 @@ class _Decision:
         names = ", ".join(rules.licence_types[t].name for t in licence_ids)
         prefix = "Licence types" if outcome == "listed" else "If it is listed, the licence types"
         self.steps.append(Step(
-            f"{prefix} for {placement.country.name} on {show_date(self.as_of)}: {names}.",
+            f"{prefix} for {placement.country.name} on {format_date(self.as_of)}: {names}.",
             rules.licence_types[licence_ids[0]].note.citation,
         ))
         return licence_ids
@@ -444,7 +318,7 @@ class _Decision:
             note, status, questions = catch.group_a, "does_not_apply", ()
         else:
             note, status, questions = catch.applies_if, "applies_if", catch.questions
-        values = {"date": show_date(self.as_of),
+        values = {"date": format_date(self.as_of),
                   "country": placement.country.name if placement else "the destination"}
         text = fill(note.text, values)
         if outcome in ("open", "unknown") and status != "depends":
@@ -477,11 +351,10 @@ class _Decision:
             return
         days = sorted(changes)
         self.steps.append(Step(
-            f"The question gives a period ({show_date(start)} to {show_date(end)}); this check "
-            f"uses {show_date(self.as_of)}. The rules changed within it on "
-            f"{', '.join(show_date(d) for d in days)}: ask with an exact date (--date) for "
-            "another day.",
-            changes[days[0]].citation,
+            f"The question gives a period ({format_date(start)} to {format_date(end)}); this check "
+            f"uses {format_date(self.as_of)}. The rules changed within it on "
+            f"{', '.join(format_date(d) for d in days)}: for another day, give an exact date.",
+            changes[days[0]].citation, "date",
         ))
 
     def _summary(
@@ -491,7 +364,7 @@ class _Decision:
         if verdict == LICENCE_REQUIRED:
             names = ", ".join(t.name for t in licences)
             return (f"Listed: you need a licence, as for every destination (Group A included). "
-                    f"Licence types for {placement.country.name} on {show_date(self.as_of)}: "
+                    f"Licence types for {placement.country.name} on {format_date(self.as_of)}: "
                     f"{names}.") if placement else "Listed."
         if verdict == NOT_LISTED:
             if catch.status == "does_not_apply":
@@ -508,3 +381,10 @@ class _Decision:
         wanted = ", ".join(self.missing) or "the details asked below"
         return (f"Need more information: {wanted}. If the product is listed, you need a licence "
                 "for every destination, Group A included.")
+
+
+def _destination_info(placement: Placement | None) -> DestinationInfo | None:
+    if placement is None:
+        return None
+    country, group = placement.country, placement.group
+    return DestinationInfo(country.code, country.name, group.code, group.name, group.caveat)

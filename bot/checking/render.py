@@ -1,14 +1,17 @@
 """Plain-text rendering of a check result, for the CLI and the chat.
 
 The text is light Markdown (bold headings, numbered steps, [doc-id] citations) so it reads the
-same in a terminal and in a chat window; nothing here decides anything.
+same in a terminal and in a chat window; nothing here decides anything. The decision names the
+input a step or question asks for; only the CLI's rendering says which flag gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from bot.checking.decide import LICENCE_REQUIRED, NOT_LISTED, CheckResult, show_date
+from bot.checking.result import LICENCE_REQUIRED, NOT_LISTED, CheckResult
+from bot.checking.rules import Rules
+from bot.dates import format_date
 
 _HEADLINES = {
     LICENCE_REQUIRED: "Listed: licence required",
@@ -16,24 +19,54 @@ _HEADLINES = {
 }
 
 
-def render_text(result: CheckResult) -> str:
-    """The whole result for a terminal, citing corpus documents by id: [resist-3c002]."""
-    return render_markdown(result)
+def cli_flag(name: str, rules: Rules | None = None) -> str:
+    """How `bot check` takes the input `name`: --item, --to, --date or --param."""
+    if name == "item":
+        ids = list(rules.items) if rules is not None else []
+        choices = f"{', '.join(ids[:-1])} or {ids[-1]}" if len(ids) > 1 else "ITEM"
+        return f"--item {choices}"
+    if name == "destination":
+        return "--to COUNTRY"
+    if name == "date":
+        return "--date YYYY-MM-DD"
+    return f"--param {name}=..."
 
 
-def render_markdown(result: CheckResult, numbers: Mapping[str, int] | None = None) -> str:
+def with_hint(text: str, hint: str) -> str:
+    """`text` with `hint` in brackets, before a closing full stop: 'give one (--to KR).'"""
+    if not hint:
+        return text
+    if text.endswith("."):
+        return f"{text[:-1]} ({hint})."
+    return f"{text} ({hint})"
+
+
+def render_text(result: CheckResult, rules: Rules | None = None) -> str:
+    """The whole result for a terminal, naming the flag that gives each missing input."""
+    return render_markdown(result, hint=lambda name: cli_flag(name, rules))
+
+
+def render_markdown(
+    result: CheckResult,
+    numbers: Mapping[str, int] | None = None,
+    hint: Callable[[str], str] | None = None,
+) -> str:
     """The whole result: verdict, item, destination, licences, catch-all, steps, disclaimer.
 
     `numbers` maps a document id to the number the chat shows for it ([1], [2]...); a document
-    without a number is cited by its id.
+    without a number is cited by its id. `hint(name)` says how to give a missing input; the
+    chat passes none (its users answer in words).
     """
     numbers = numbers or {}
 
     def cite(doc_id: str) -> str:
         return f"[{numbers.get(doc_id, doc_id)}]"
 
+    def hinted(text: str, name: str) -> str:
+        return with_hint(text, hint(name)) if hint and name else text
+
     headline = _HEADLINES.get(result.verdict, "Need more information")
-    lines = [f"**{headline}** (as of {show_date(result.as_of)})", "", result.summary, ""]
+    lines = [f"**{headline}** (as of {format_date(result.as_of)})", "", result.summary, ""]
     if result.item_name:
         form = " (technology)" if result.form == "technology" else ""
         lines.append(f"- Item: {result.item_name}{form}")
@@ -51,9 +84,10 @@ def render_markdown(result: CheckResult, numbers: Mapping[str, int] | None = Non
     lines.append(f"- Catch-all: {result.catch_all.text} {cite(result.catch_all.citation)}")
     if result.questions:
         lines += ["", "**Questions to answer**"]
-        lines += [f"- {q}" for q in result.questions]
+        lines += [f"- {hinted(q, result.asks.get(q, ''))}" for q in result.questions]
     lines += ["", "**Reasoning**"]
-    lines += [f"{n}. {s.text} {cite(s.citation)}" for n, s in enumerate(result.steps, 1)]
+    lines += [f"{n}. {hinted(s.text, s.asks)} {cite(s.citation)}"
+              for n, s in enumerate(result.steps, 1)]
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
 

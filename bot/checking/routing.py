@@ -8,14 +8,14 @@ export intent phrase plus a product or destination), so history questions stay w
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
 
 from bot.checking.countries import find_countries
-from bot.checking.decide import CheckRequest
 from bot.checking.describe import find_items
-from bot.checking.rules import Rules, load_rules
+from bot.checking.model import Rules
+from bot.checking.result import CheckRequest
+from bot.dates import stated_day_or_period
 
 _LICENCE = r"(?:export\s+)?(?:licen[cs]es?|permits?|permission|approval)"
 _SHIP = r"(?:export|ship|send|sell|supply|deliver|provide|transfer)"
@@ -43,12 +43,9 @@ _INTENT = re.compile(
 # listed in Appended Table 3?" is a question about the white list.
 # Only yes/no questions: "Above what concentration is HF controlled?" asks for a fact.
 _LISTED = re.compile(r"^\s*(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
-_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 
-def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequest | None:
+def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:
     """A CheckRequest when the question asks whether a product needs a licence, else None.
 
     The request carries the question as its description (the checker reads the product and
@@ -58,12 +55,11 @@ def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequ
     asks_licence = bool(_INTENT.search(question))
     if not asks_licence and not _LISTED.search(question):
         return None
-    rules = rules or load_rules()
     destinations = find_countries(question, rules)
     names_item = bool(find_items(question, rules))
     if not names_item and not (asks_licence and destinations):
         return None
-    day, period = _when(question)
+    day, period = stated_day_or_period(question)
     if period is not None:
         # The period's last day (or today, if sooner) stands for it; the check then says
         # whether the rules changed inside the period.
@@ -74,33 +70,3 @@ def parse_check_question(question: str, rules: Rules | None = None) -> CheckRequ
         date=day,
         period=period,
     )
-
-
-def _when(text: str) -> tuple[date | None, tuple[date, date] | None]:
-    """A stated day, or a stated month or year as a (first day, last day) period."""
-    patterns = [
-        (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", "day"),
-        (rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", "day"),
-        (rf"\b(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", "day"),
-        (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일]", "day"),
-        (rf"\b(?P<mn>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", "month"),
-        (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]", "month"),
-        (r"(?<!\d)(?P<y>(?:19|20)\d{2})(?!\d)", "year"),
-    ]
-    for pattern, kind in patterns:
-        match = re.search(pattern, text, re.IGNORECASE)
-        if not match:
-            continue
-        parts = match.groupdict()
-        year = int(parts["y"])
-        month = _MONTHS[parts["mn"].lower()] if parts.get("mn") else int(parts.get("m") or 1)
-        try:
-            if kind == "day":
-                return date(year, month, int(parts["d"])), None
-            if kind == "month":
-                last = calendar.monthrange(year, month)[1]
-                return None, (date(year, month, 1), date(year, month, last))
-            return None, (date(year, 1, 1), date(year, 12, 31))
-        except ValueError:
-            continue
-    return None, None

@@ -1,30 +1,26 @@
 """Turn the rule files' YAML into `Rules`, refusing anything a reviewer could not trust.
 
-Checks that need more than one field live here: citations must name a document in
-meta.documents, conditions may only test the item's own parameters, a country may be in one
-group on any day, and two measures may not claim the same case at the same priority. A verdict
+Checks that need more than one field live here and in rules_items.py (items and parameters)
+and rules_reader.py (notes): citations must name a document in meta.documents, conditions may
+only test the item's own parameters, a country may be in one group on any day, and two
+measures may not claim the same case at the same priority. A verdict
 built from rules that passed these checks cannot silently depend on a typo.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.checking.rules import (
+from bot.checking.iso_countries import is_country_code, iso_countries
+from bot.checking.model import (
     CONTEXT_FIELDS,
     FORMS,
-    OUTCOMES,
     CatchAll,
-    CheckInputError,
-    Clause,
-    Condition,
-    Constraint,
-    ControlEntry,
     Country,
-    Extractor,
     Group,
     GroupLicences,
     Item,
@@ -33,19 +29,36 @@ from bot.checking.rules import (
     Membership,
     Meta,
     Note,
-    Parameter,
     Rules,
-    Technology,
+    RulesError,
     compile_terms,
     normalise_name,
 )
+from bot.checking.rules_items import NAME_ID, ItemsReader
 from bot.checking.rules_yaml import YamlNode, read_sections
 
-_FACT_ID = re.compile(r"^(?:[TLRKFC]\d+|contradiction \d+)$")
 _DOC_ID = re.compile(r"^[a-z0-9-]+$")
 _CODE = re.compile(r"^[A-Z]{2}$")
 _GROUP_CODE = re.compile(r"^[A-Z]$")
-_NAME_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def load_rules(rules_dir: Path | str) -> Rules:
+    """Load and validate every *.yaml file in `rules_dir` (the caller's settings.rules_dir).
+
+    Cached on the files' names, sizes and modification times, so repeated checks are cheap and
+    an edited rule file is picked up.
+    """
+    directory = Path(rules_dir)
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        raise RulesError(str(directory), "(directory)", "no rule files (*.yaml) found")
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load(str(directory), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> Rules:
+    return build_rules(directory, [Path(path) for path, _, _ in stamp])
 
 
 def build_rules(directory: str, paths: Sequence[Path]) -> Rules:
@@ -53,14 +66,8 @@ def build_rules(directory: str, paths: Sequence[Path]) -> Rules:
     return _Builder(directory, read_sections(directory, paths)).build()
 
 
-class _Builder:
+class _Builder(ItemsReader):
     """Turns validated YAML sections into `Rules`, checking cross-references."""
-
-    def __init__(self, directory: str, sections: dict[str, YamlNode]) -> None:
-        self.directory = directory
-        self.sections = sections
-        self.documents: set[str] = set()
-        self.parameters: dict[str, Parameter] = {}
 
     def build(self) -> Rules:
         s = self.sections
@@ -105,46 +112,6 @@ class _Builder:
             ),
         )
 
-    # -- shared pieces -------------------------------------------------------------------------
-
-    def _citation(self, node: YamlNode) -> str:
-        doc = node.text()
-        if doc not in self.documents:
-            node.fail(f"cites '{doc}', which is not in meta.documents")
-        return doc
-
-    def _facts(self, node: YamlNode) -> tuple[str, ...]:
-        facts = []
-        for fact_node in node.list():
-            fact = str(fact_node.value)
-            if not _FACT_ID.match(fact):
-                fact_node.fail(f"'{fact}' is not a fact-sheet id such as T7, L13 or R2")
-            facts.append(fact)
-        if not facts:
-            node.fail("must name at least one fact-sheet id")
-        return tuple(facts)
-
-    def _note(self, node: YamlNode, fields: Iterable[str], citation: str | None = None) -> Note:
-        """A {text, citation, facts} mapping; `citation` given means it is shared."""
-        keys = ["text", "facts"] + ([] if citation else ["citation"])
-        return self._note_fields(node.mapping(keys), fields, citation)
-
-    def _note_fields(
-        self, m: Mapping[str, YamlNode], fields: Iterable[str], citation: str | None = None
-    ) -> Note:
-        return Note(
-            text=m["text"].template(fields),
-            citation=citation or self._citation(m["citation"]),
-            facts=self._facts(m["facts"]),
-        )
-
-    def _dates(self, m: dict[str, YamlNode], node: YamlNode) -> tuple[date | None, date | None]:
-        start = m["from"].day() if "from" in m else None
-        end = m["to"].day() if "to" in m else None
-        if start and end and end < start:
-            node.fail(f"'to' ({end}) is before 'from' ({start})")
-        return start, end
-
     # -- sections ------------------------------------------------------------------------------
 
     def _meta(self, node: YamlNode) -> Meta:
@@ -171,194 +138,15 @@ class _Builder:
             groups_renamed=self._note(m["groups_renamed"], CONTEXT_FIELDS),
         )
 
-    def _parameters(self, node: YamlNode) -> dict[str, Parameter]:
-        out: dict[str, Parameter] = {}
-        for p in node.list():
-            m = p.mapping(
-                ["name", "kind", "label", "question"],
-                ["unit", "minimum", "maximum", "exclusive_minimum", "choices"],
-            )
-            name = m["name"].new_name(_NAME_ID, out, "must be a new lowercase name")
-            kind = m["kind"].text()
-            if kind not in ("number", "choice"):
-                m["kind"].fail("must be 'number' or 'choice'")
-            choices = m["choices"].texts() if "choices" in m else ()
-            if (kind == "choice") != bool(choices):
-                p.fail("a choice parameter needs 'choices'; a number parameter must not have them")
-            out[name] = Parameter(
-                name=name,
-                kind=kind,
-                label=m["label"].text(),
-                question=m["question"].text(),
-                unit=m["unit"].text() if "unit" in m else "",
-                minimum=m["minimum"].number() if "minimum" in m else None,
-                maximum=m["maximum"].number() if "maximum" in m else None,
-                exclusive_minimum=m["exclusive_minimum"].flag() if "exclusive_minimum" in m
-                else False,
-                choices=choices,
-            )
-        return out
-
-    def _technology(self, node: YamlNode) -> Technology:
-        m = node.mapping(["keywords", "text", "citation", "facts"])
-        keywords = m["keywords"].texts()
-        note = self._note_fields(m, {"item"})
-        return Technology(keywords=keywords, note=note, pattern=compile_terms(keywords))
-
-    def _conditions(self, node: YamlNode, item_params: tuple[str, ...]) -> tuple[Condition, ...]:
-        out = []
-        for name, spec in node.mapping(optional=None).items():
-            if name not in item_params:
-                spec.fail(f"'{name}' is not one of this item's parameters {list(item_params)}")
-            parameter = self.parameters[name]
-            s = spec.mapping(optional=["in", "gt", "ge", "lt", "le", "absent", "if_known"])
-            bounds = {k: s[k].number() for k in ("gt", "ge", "lt", "le") if k in s}
-            choices = s["in"].texts() if "in" in s else ()
-            absent = s["absent"].flag() if "absent" in s else False
-            if absent and (bounds or choices):
-                spec.fail("'absent' cannot be combined with other tests")
-            if not (absent or bounds or choices):
-                spec.fail("needs a test: in, gt, ge, lt, le or absent")
-            if choices and parameter.kind != "choice" or bounds and parameter.kind != "number":
-                spec.fail(f"test does not fit the {parameter.kind} parameter '{name}'")
-            for choice in choices:
-                if choice not in parameter.choices:
-                    s["in"].fail(f"'{choice}' is not a choice of {name} {list(parameter.choices)}")
-            out.append(Condition(
-                parameter=name, choices=choices, absent=absent,
-                if_known=s["if_known"].flag() if "if_known" in s else False, **bounds,
-            ))
-        return tuple(out)
-
-    def _extractor(self, node: YamlNode, item_params: tuple[str, ...]) -> Extractor:
-        m = node.mapping(
-            ["parameter", "patterns"],
-            ["value", "capture", "priority", "skip_context", "case_sensitive", "text", "citation",
-             "facts"],
-        )
-        explained = [k for k in ("text", "citation", "facts") if k in m]
-        if explained and len(explained) != 3:
-            node.fail("a note on a word needs all of text, citation and facts")
-        name = m["parameter"].text()
-        if name not in item_params:
-            m["parameter"].fail(f"'{name}' is not one of this item's parameters")
-        capture = m["capture"].flag() if "capture" in m else False
-        if capture == ("value" in m):
-            node.fail("give exactly one of 'value' or 'capture: true'")
-        value = None
-        if "value" in m:
-            try:
-                value = self.parameters[name].parse(m["value"].value)
-            except CheckInputError as exc:
-                m["value"].fail(str(exc))
-        # ASCII mode: \b then separates "EUV" from "レジスト" in "EUVレジスト".
-        sensitive = m["case_sensitive"].flag() if "case_sensitive" in m else False
-        flags = re.ASCII if sensitive else re.ASCII | re.IGNORECASE
-        patterns = []
-        for p in m["patterns"].list():
-            try:
-                pattern = re.compile(p.text(), flags)
-            except re.error as exc:
-                p.fail(f"bad regular expression: {exc}")
-            if capture and pattern.groups < 1:
-                p.fail("a capture pattern needs a group (...) around the number")
-            patterns.append(pattern)
-        return Extractor(
-            parameter=name, patterns=tuple(patterns), value=value,
-            priority=m["priority"].integer() if "priority" in m else 0,
-            skip_context=m["skip_context"].texts() if "skip_context" in m else (),
-            note=self._note_fields(m, item_params) if explained else None,
-        )
-
-    def _items(self, node: YamlNode) -> dict[str, Item]:
-        out: dict[str, Item] = {}
-        alias_owner: dict[str, str] = {}
-        for item_node in node.list():
-            m = item_node.mapping([
-                "id", "name", "aliases", "parameters", "goods_entry", "technology_entry",
-                "entry", "clauses", "not_listed", "extract",
-            ], ["constraints"])
-            item_id = m["id"].new_name(_NAME_ID, out, "must be a new lowercase id")
-            params = m["parameters"].known_texts(self.parameters, "unknown parameter '{}'")
-            aliases = m["aliases"].texts()
-            for i, alias in enumerate(aliases):
-                owner = alias_owner.setdefault(normalise_name(alias), item_id)
-                if owner != item_id:
-                    m["aliases"].child(i, alias).fail(f"alias '{alias}' is also used by {owner}")
-            clauses = self._clauses(m["clauses"], params)
-            not_listed = m["not_listed"].mapping(["text", "citation", "facts"], ["notes"])
-            notes = not_listed["notes"].list() if "notes" in not_listed else []
-            out[item_id] = Item(
-                id=item_id,
-                name=m["name"].text(),
-                aliases=aliases,
-                parameters=params,
-                goods_entry=self._entry(m["goods_entry"]),
-                technology_entry=self._entry(m["technology_entry"]),
-                entry=self._note(m["entry"], params),
-                clauses=clauses,
-                constraints=tuple(
-                    self._constraint(c, params)
-                    for c in (m["constraints"].list() if "constraints" in m else [])
-                ),
-                not_listed=self._note_fields(not_listed, params),
-                not_listed_notes=tuple(self._note(n, params) for n in notes),
-                extractors=tuple(self._extractor(e, params) for e in m["extract"].list()),
-                alias_pattern=compile_terms(aliases),
-            )
-        if not out:
-            node.fail("needs at least one item")
-        return out
-
-    def _clauses(self, node: YamlNode, params: tuple[str, ...]) -> tuple[Clause, ...]:
-        clauses = []
-        ids: set[str] = set()
-        for c in node.list():
-            m = c.mapping(["id", "when", "text", "citation", "facts"], ["outcome", "questions"])
-            clause_id = m["id"].text()
-            if clause_id in ids:
-                m["id"].fail(f"duplicate clause id '{clause_id}'")
-            ids.add(clause_id)
-            outcome = m["outcome"].text() if "outcome" in m else "listed"
-            if outcome not in OUTCOMES:
-                m["outcome"].fail(f"must be one of {', '.join(OUTCOMES)}")
-            clauses.append(Clause(
-                id=clause_id,
-                conditions=self._conditions(m["when"], params),
-                outcome=outcome,
-                note=self._note_fields(m, params),
-                questions=m["questions"].texts() if "questions" in m else (),
-            ))
-        if not any(c.outcome == "listed" for c in clauses):
-            node.fail("needs at least one clause with outcome 'listed'")
-        return tuple(clauses)
-
-    def _constraint(self, node: YamlNode, params: tuple[str, ...]) -> Constraint:
-        m = node.mapping(["when", "require", "message"])
-        return Constraint(
-            when=self._conditions(m["when"], params),
-            require=self._conditions(m["require"], params),
-            message=m["message"].template(params),
-        )
-
-    def _entry(self, node: YamlNode) -> ControlEntry:
-        m = node.mapping(["row", "ordinance", "international"])
-        return ControlEntry(m["row"].text(), m["ordinance"].text(), m["international"].text())
-
     def _countries(self, node: YamlNode) -> dict[str, Country]:
-        out: dict[str, Country] = {}
-        for c in node.list():
-            m = c.mapping(["code", "alpha3", "name"], ["aliases"])
-            code = m["code"].value
-            if not isinstance(code, str) or not _CODE.match(code) or code in out:
-                m["code"].fail(f"{code!r} must be a new ISO 3166 alpha-2 code in quotes")
-            out[code] = Country(
-                code=code,
-                alpha3=m["alpha3"].text(),
-                name=m["name"].text(),
-                aliases=m["aliases"].texts() if "aliases" in m else (),
-            )
-        return out
+        """ISO countries (pycountry) plus the aliases the rules add, by alpha-2 code."""
+        aliases: dict[str, tuple[str, ...]] = {}
+        m = node.mapping(["aliases"])
+        for code, names in m["aliases"].mapping(optional=None).items():
+            if not _CODE.match(code) or not is_country_code(code):
+                names.fail(f"{code!r} is not an ISO 3166 alpha-2 country code")
+            aliases[code] = names.texts()
+        return iso_countries(aliases)
 
     def _country_code(self, node: YamlNode, countries: Mapping[str, Country]) -> str:
         code = node.value
@@ -368,12 +156,12 @@ class _Builder:
 
     def _country_lookup(self, countries: Mapping[str, Country]) -> dict[str, str]:
         lookup: dict[str, str] = {}
-        node = self.sections["countries"]
-        for i, country in enumerate(countries.values()):
+        node = self.sections["countries"].child("aliases", None)
+        for country in countries.values():
             for name in (country.code, country.alpha3, country.name, *country.aliases):
                 key = normalise_name(name)
                 if lookup.setdefault(key, country.code) != country.code:
-                    node.child(i, name).fail(
+                    node.child(country.code, name).fail(
                         f"name '{name}' is also used by {lookup[key]}"
                     )
         return lookup
@@ -434,7 +222,7 @@ class _Builder:
         out: dict[str, LicenceType] = {}
         for t in node.list():
             m = t.mapping(["id", "name", "description", "citation", "facts"])
-            type_id = m["id"].new_name(_NAME_ID, out, "must be a new lowercase id")
+            type_id = m["id"].new_name(NAME_ID, out, "must be a new lowercase id")
             out[type_id] = LicenceType(
                 id=type_id, name=m["name"].text(), description=m["description"].text(),
                 note=Note(m["description"].text(), self._citation(m["citation"]),

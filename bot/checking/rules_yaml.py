@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from bot.checking.rules import SECTIONS, RulesError
+from bot.checking.model import SECTIONS, RulesError
 
 
 def read_sections(directory: str, paths: Sequence[Path]) -> dict[str, YamlNode]:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.answering.dates import parse_as_of
 from bot.answering.types import Answer, Citation
 from bot.config import Settings
+from bot.dates import parse_as_of
 from bot.ingest.documents import SourceDocument
 
 NAIVE_K = 4

@@ -194,7 +194,7 @@ def _run_files(
     """One run over the given files (merged), on the live index."""
     # Imported here: matplotlib and the tutor would slow down every other `bot` command.
     from bot.evaluation.compare import compare_reports, load_report
-    from bot.evaluation.report import failures_text, summary_text, write_reports
+    from bot.evaluation.report import write_reports
     from bot.evaluation.runner import evaluate
 
     if any(name is not None for name, _, _ in (*minimums, *maximums)):
@@ -218,6 +218,14 @@ def _run_files(
         run.comparison = compare_reports(run.to_dict(), previous_report)
     paths = write_reports(run, out_dir or default_out_dir())
     gate_failures = check_gates(run.summary, _bars_for(minimums, None), _bars_for(maximums, None))
+
+    _print_run(run, paths, gate_failures, as_json)
+    _exit_on_gates(gate_failures)
+
+
+def _print_run(run: Any, paths: dict[str, Path], gate_failures: list[str], as_json: bool) -> None:
+    """The run's summary, failures and comparison as text, or as one JSON object."""
+    from bot.evaluation.report import failures_text, summary_text
 
     if as_json:
         click.echo(
@@ -244,7 +252,6 @@ def _run_files(
                 + "".join(f"\n  broken: {e['id']}" for e in c["broken"])
             )
         click.echo(f"\nReport: {paths['html']}\nData:   {paths['json']}, {paths['csv']}")
-    _exit_on_gates(gate_failures)
 
 
 def _exit_on_gates(gate_failures: list[str]) -> None:
@@ -252,6 +259,56 @@ def _exit_on_gates(gate_failures: list[str]) -> None:
         click.echo(f"Gate failed: {message}", err=True)
     if gate_failures:
         sys.exit(1)
+
+
+def _progress_bars(as_json: bool) -> Any:
+    """A progress factory for run_suite: one tqdm bar per suite, on stderr, closed when done."""
+    from tqdm import tqdm
+
+    def progress(label: str, total: int):
+        bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, disable=as_json)
+
+        def step(done: int, _total: int, _id: str) -> None:
+            bar.update(1)
+            if done == total:
+                bar.close()
+
+        return step
+
+    return progress
+
+
+def _write_suite(result: Any, folder: Path, previous: Path | None) -> None:
+    """One suite's reports (and the naive baseline's beside them), compared with `previous`."""
+    from bot.evaluation.compare import compare_reports, load_report
+    from bot.evaluation.report import write_reports
+
+    if previous is not None:
+        report = previous / result.suite.name / "report.json" if previous.is_dir() else previous
+        if report.is_file():
+            result.run.comparison = compare_reports(result.run.to_dict(), load_report(report))
+    write_reports(result.run, folder)
+    if result.baseline is not None:
+        write_reports(result.baseline, folder.parent / f"{folder.name}-naive")
+
+
+def _write_summary(results: list[Any], out: Path) -> tuple[str, dict[str, Any]]:
+    """summary.md (the side-by-side table) and summary.json; returns both."""
+    from bot.evaluation.suites import side_by_side
+
+    table = side_by_side(results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.md").write_text(table + "\n", encoding="utf-8")
+    summary = {
+        r.suite.name: {
+            "tutor": r.run.summary,
+            "naive": r.baseline.summary if r.baseline else None,
+            "failed": [i.id for i in r.run.items if not i.passed],
+        }
+        for r in results
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return table, summary
 
 
 def _run_suites(
@@ -266,12 +323,8 @@ def _run_suites(
     as_json: bool,
 ) -> None:
     """Each suite on its own index (user documents added to a copy), side by side."""
-    from tqdm import tqdm
-
     from bot.config import load_settings
-    from bot.evaluation.compare import compare_reports, load_report
-    from bot.evaluation.report import write_reports
-    from bot.evaluation.suites import run_suite, side_by_side, standard_suites, suite_for
+    from bot.evaluation.suites import run_suite, standard_suites, suite_for
 
     try:
         settings = load_settings(llm=options.llm or None)
@@ -285,16 +338,7 @@ def _run_suites(
         if name is not None and name not in names:
             _fail(f"bar for suite {name!r}, which is not run (running: {', '.join(names)})")
     out = out_dir or default_out_dir()
-    def progress(label: str, total: int):
-        bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, disable=as_json)
-
-        def step(done: int, _total: int, _id: str) -> None:
-            bar.update(1)
-            if done == total:
-                bar.close()
-
-        return step
-
+    progress = _progress_bars(as_json)
     results = []
     gate_failures: list[str] = []
     for suite in suites:
@@ -302,14 +346,7 @@ def _run_suites(
             result = run_suite(settings, suite, options, baseline, progress)
         except TutorError as exc:
             _fail(str(exc))
-        folder = out / suite.name if len(suites) > 1 else out
-        if previous is not None:
-            report = previous / suite.name / "report.json" if previous.is_dir() else previous
-            if report.is_file():
-                result.run.comparison = compare_reports(result.run.to_dict(), load_report(report))
-        write_reports(result.run, folder)
-        if result.baseline is not None:
-            write_reports(result.baseline, folder.parent / f"{folder.name}-naive")
+        _write_suite(result, out / suite.name if len(suites) > 1 else out, previous)
         for problem in result.run.problems:
             click.echo(f"{suite.name}: {problem}", err=True)
         gate_failures += [
@@ -319,18 +356,7 @@ def _run_suites(
             )
         ]
         results.append(result)
-    table = side_by_side(results)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.md").write_text(table + "\n", encoding="utf-8")
-    summary = {
-        r.suite.name: {
-            "tutor": r.run.summary,
-            "naive": r.baseline.summary if r.baseline else None,
-            "failed": [i.id for i in r.run.items if not i.passed],
-        }
-        for r in results
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    table, summary = _write_summary(results, out)
     if as_json:
         click.echo(json.dumps({"suites": summary, "gate_failures": gate_failures, "out": str(out)}))
     else:

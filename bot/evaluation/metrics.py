@@ -240,6 +240,22 @@ def score_error(item: EvalItem, message: str) -> ItemScore:
     return score
 
 
+def _score_retrieval(
+    score: ItemScore, item: EvalItem, k: int, retrieval: Mapping[str, float] | None
+) -> None:
+    """Hit@k, recall@k, MRR and nDCG@k of the answer's ranking, and which documents it missed."""
+    if retrieval is None:
+        retrieval = retrieval_scores({item.id: item.expected_docs}, {item.id: score.ranking}, k)
+        retrieval = retrieval.get(item.id, {})
+    score.hit_at_k = retrieval.get("hit_at_k", 0.0)
+    score.recall_at_k = retrieval.get("recall_at_k", 0.0)
+    score.mrr = retrieval.get("mrr", 0.0)
+    score.ndcg_at_k = retrieval.get("ndcg_at_k", 0.0)
+    for doc in item.expected_docs:
+        if doc not in score.ranking[:k]:
+            score.notes.append(f"expected document {doc!r} was not retrieved in the top {k}")
+
+
 def score_item(
     item: EvalItem,
     answer: Answer,
@@ -261,16 +277,7 @@ def score_item(
 
     score.ranking, score.ranking_source = answer_ranking(answer)
     if item.expected_docs:
-        if retrieval is None:
-            retrieval = retrieval_scores({item.id: item.expected_docs}, {item.id: score.ranking}, k)
-            retrieval = retrieval.get(item.id, {})
-        score.hit_at_k = retrieval.get("hit_at_k", 0.0)
-        score.recall_at_k = retrieval.get("recall_at_k", 0.0)
-        score.mrr = retrieval.get("mrr", 0.0)
-        score.ndcg_at_k = retrieval.get("ndcg_at_k", 0.0)
-        for doc in item.expected_docs:
-            if doc not in score.ranking[:k]:
-                score.notes.append(f"expected document {doc!r} was not retrieved in the top {k}")
+        _score_retrieval(score, item, k, retrieval)
 
     # Correctness: answerable items must be answered with every fact; the others refused.
     missing = missing_groups(answer.answer, item)

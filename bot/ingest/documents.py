@@ -140,9 +140,8 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
     return meta, raw[match.end() :]
 
 
-def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
-    """Validate one Markdown course document."""
-    meta, body = split_front_matter(raw, where=where)
+def _check_fields(meta: dict[str, Any], where: str) -> None:
+    """Required fields present, plain text where text is expected, no unknown field."""
     missing = [
         name
         for name in REQUIRED_FIELDS
@@ -165,6 +164,10 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     unknown = sorted(set(meta) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise CorpusError(f"{where}: unknown field(s): {', '.join(unknown)}")
+
+
+def _check_values(meta: dict[str, Any], where: str) -> tuple[str, str, str]:
+    """The id, kind and source URL, each checked against its allowed form."""
     doc_id = str(meta["id"])
     if not ID_PATTERN.match(doc_id):
         raise CorpusError(f"{where}: id {doc_id!r} must be lowercase letters, digits and '-'")
@@ -178,6 +181,13 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     url = str(meta["source_url"] or "")
     if url and not url.startswith(("http://", "https://")):
         raise CorpusError(f"{where}: source_url must be an http(s) URL, got {url!r}")
+    return doc_id, kind, url
+
+
+def _check_dates(
+    meta: dict[str, Any], kind: str, where: str
+) -> tuple[str, dict[str, dt.date]]:
+    """The dates, with a year-only publication kept as written; validity only for states."""
     published_text = str(meta["published"] or "").strip()
     if re.fullmatch(r"(1[89]|20)\d\d", published_text):
         # Some laws are known by year only ("Act No. 228 of 1949"): never invent the day.
@@ -197,6 +207,15 @@ def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
         raise CorpusError(
             f"{where}: only a document of kind 'state' has valid_from/valid_to (this is {kind!r})"
         )
+    return published_text, dates
+
+
+def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
+    """Validate one Markdown course document; errors name the file and the field."""
+    meta, body = split_front_matter(raw, where=where)
+    _check_fields(meta, where)
+    doc_id, kind, url = _check_values(meta, where)
+    published_text, dates = _check_dates(meta, kind, where)
     if not body.strip():
         raise CorpusError(f"{where}: the document has no text after the front matter")
     others = meta.get("other_sources") or []

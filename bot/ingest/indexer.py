@@ -168,6 +168,62 @@ def ingest(
         lock.release()
 
 
+def _new_generation(
+    client: Any, settings: Settings, pointer: dict[str, Any] | None, rebuild: bool
+) -> tuple[str, Any, Path]:
+    """A fresh generation (collection and record file), seeded from the current one unless
+    rebuilding, so unchanged chunks are not embedded again; leftovers of interrupted runs go."""
+    generation = store.new_generation()
+    keep = {store.generation_name(settings, generation)}
+    if pointer:
+        keep.add(store.generation_name(settings, pointer["generation"]))
+    store.drop_generations(client, settings, keep)  # leftovers of interrupted runs
+    target = store.open_generation(client, settings, generation)
+    records = _records_path(settings, generation)
+    records.parent.mkdir(parents=True, exist_ok=True)
+    if pointer and not rebuild:
+        old_records = _records_path(settings, pointer["generation"])
+        if old_records.exists():
+            shutil.copyfile(old_records, records)
+            _copy_collection(store.open_current(client, settings)[1], target)
+    return generation, target, records
+
+
+def _index_chunks(
+    client: Any, collection: str, records: Path, chunks: Sequence[Any], embeddings: Embeddings,
+    progress: bool,
+) -> tuple[dict[str, Any], int]:
+    """LangChain's incremental indexing into `collection`; its result and the texts embedded."""
+    # Imported only when there is something to index: LangChain's indexing API brings its
+    # tracing stack (~0.45 s), which `make run`'s up-to-date check does not need.
+    from langchain_chroma import Chroma
+    from langchain_classic.indexes import SQLRecordManager
+    from langchain_core.indexing import index
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress)
+    counting = _CountingEmbeddings(embeddings, bar)
+    vectorstore = Chroma(
+        client=client,
+        collection_name=collection,
+        embedding_function=counting,
+        create_collection_if_not_exists=False,
+    )
+    manager = SQLRecordManager(NAMESPACE, db_url=f"sqlite:///{records}")
+    manager.create_schema()
+    result = index(
+        to_langchain(chunks),
+        manager,
+        vectorstore,
+        cleanup="full",
+        source_id_key="doc_id",
+        key_encoder="sha256",
+        batch_size=256,
+    )
+    bar.close()
+    return result, counting.count
+
+
 def _ingest_locked(
     settings: Settings,
     paths: Sequence[Path],
@@ -176,6 +232,7 @@ def _ingest_locked(
     progress: bool,
     before_publish: Callable[[], None] = lambda: None,
 ) -> IngestReport:
+    """Index into a new generation and switch readers to it (or report it is up to date)."""
     started = time.perf_counter()
     report = IngestReport()
     if embeddings is None:
@@ -200,57 +257,15 @@ def _ingest_locked(
         report.seconds = time.perf_counter() - started
         return report
 
-    generation = store.new_generation()
-    keep = {store.generation_name(settings, generation)}
-    if pointer:
-        keep.add(store.generation_name(settings, pointer["generation"]))
-    store.drop_generations(client, settings, keep)  # leftovers of interrupted runs
-    target = store.open_generation(client, settings, generation)
-    records = _records_path(settings, generation)
-    records.parent.mkdir(parents=True, exist_ok=True)
-    if pointer and not rebuild:
-        old_records = _records_path(settings, pointer["generation"])
-        if old_records.exists():
-            shutil.copyfile(old_records, records)
-            _copy_collection(store.open_current(client, settings)[1], target)
-
+    generation, target, records = _new_generation(client, settings, pointer, rebuild)
     if embeddings is None:
         from bot.retrieval.embeddings import index_embeddings
 
         embeddings = index_embeddings(settings)
-    # Imported only when there is something to index: LangChain's indexing API brings its
-    # tracing stack (~0.45 s), which `make run`'s up-to-date check does not need.
-    from langchain_chroma import Chroma
-    from langchain_classic.indexes import SQLRecordManager
-    from langchain_core.indexing import index
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress)
-    counting = _CountingEmbeddings(embeddings, bar)
-    vectorstore = Chroma(
-        client=client,
-        collection_name=target.name,
-        embedding_function=counting,
-        create_collection_if_not_exists=False,
-    )
-    manager = SQLRecordManager(NAMESPACE, db_url=f"sqlite:///{records}")
-    manager.create_schema()
-    result = index(
-        to_langchain(chunks),
-        manager,
-        vectorstore,
-        cleanup="full",
-        source_id_key="doc_id",
-        key_encoder="sha256",
-        batch_size=256,
-    )
-    bar.close()
-    report.added = result["num_added"]
-    report.updated = result["num_updated"]
-    report.deleted = result["num_deleted"]
-    report.skipped = result["num_skipped"]
-    report.embedded = counting.count
-    report.generation = generation
+    result, embedded = _index_chunks(client, target.name, records, chunks, embeddings, progress)
+    report.added, report.updated = result["num_added"], result["num_updated"]
+    report.deleted, report.skipped = result["num_deleted"], result["num_skipped"]
+    report.embedded, report.generation = embedded, generation
     before_publish()  # a shared server's lease must still be ours before readers switch
     store.set_current_generation(
         client,

@@ -166,17 +166,6 @@ def stale_reason(
     return None
 
 
-def current_export(settings: Settings, *, verify_sha: bool = False) -> ExportedModel | None:
-    """The usable export for these settings, or None (never exports, never imports torch)."""
-    from bot.retrieval.embeddings import resolve_model_path
-
-    folder = export_folder(settings)
-    model_path = resolve_model_path(settings.embedding_model)
-    if stale_reason(folder, settings.embedding_model, model_path, verify_sha=verify_sha):
-        return None
-    return ExportedModel(folder, read_manifest(folder) or {})
-
-
 def ensure_export(settings: Settings, *, verify_sha: bool = False) -> ExportedModel:
     """The current export, made (or remade) first if it is missing or stale."""
     from filelock import FileLock
@@ -209,6 +198,60 @@ def _max_seq_length(model_path: Path) -> int:
     return 256
 
 
+def _trace(model: Any, torch: Any, target: Path) -> None:
+    """Trace the mean-pooled model to ONNX at `target`, with dynamic batch and length."""
+    wrapper = _MeanPooled(model, torch)
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    axes = {"0": "batch", "1": "sequence"}
+    dynamic = {name: {int(k): v for k, v in axes.items()} for name in EXPORT_SETTINGS["inputs"]}
+    dynamic[EXPORT_SETTINGS["output"]] = {0: "batch"}
+    # The tracer warns about two shape tests in transformers' attention code; for an encoder
+    # given a mask both are constant (no padding offset, never causal), and export_model's check
+    # compares the graph with sentence-transformers on texts of many lengths.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(target),
+            input_names=list(EXPORT_SETTINGS["inputs"]),
+            output_names=[EXPORT_SETTINGS["output"]],
+            dynamic_axes=dynamic,
+            opset_version=EXPORT_SETTINGS["opset"],
+            do_constant_folding=True,
+            dynamo=False,
+        )
+
+
+def _manifest(
+    model_name: str, model_path: Path, folder: Path, max_length: int, dimension: int,
+    tools: dict[str, str], check: dict[str, Any], started: float,
+) -> dict[str, Any]:
+    """What was exported from what, with which tools, and how well it matched."""
+    return {
+        "source_model": model_name,
+        "source_path": str(model_path),
+        "source_package_version": _package_version(model_name),
+        "source_sha256": {
+            name: sha256_file(model_path / name)
+            for name in SOURCE_FILES
+            if (model_path / name).exists()
+        },
+        "source_stats": _source_stats(model_path),
+        "export": EXPORT_SETTINGS,
+        "max_seq_length": max_length,
+        "dimension": dimension,
+        "sha256": sha256_file(folder / MODEL_FILE),
+        "files": {
+            name: {"sha256": sha256_file(folder / name), "stat": _stat(folder / name)}
+            for name in (MODEL_FILE, TOKENIZER_FILE)
+        },
+        "tools": tools,
+        "check": check,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
 def export_model(model_name: str, model_path: Path, folder: Path) -> dict[str, Any]:
     """Export, check against sentence-transformers, and write the manifest last (atomically).
 
@@ -224,28 +267,8 @@ def export_model(model_name: str, model_path: Path, folder: Path) -> dict[str, A
     started = time.perf_counter()
     torch.manual_seed(0)
     model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
-    wrapper = _MeanPooled(model, torch)
-    dummy = torch.ones((2, 8), dtype=torch.long)
-    axes = {"0": "batch", "1": "sequence"}
-    dynamic = {name: {int(k): v for k, v in axes.items()} for name in EXPORT_SETTINGS["inputs"]}
-    dynamic[EXPORT_SETTINGS["output"]] = {0: "batch"}
     tmp_model = folder / f".{MODEL_FILE}.tmp"
-    # The tracer warns about two shape tests in transformers' attention code; for an encoder
-    # given a mask both are constant (no padding offset, never causal), and the check below
-    # compares the graph with sentence-transformers on texts of many lengths.
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapper,
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(tmp_model),
-            input_names=list(EXPORT_SETTINGS["inputs"]),
-            output_names=[EXPORT_SETTINGS["output"]],
-            dynamic_axes=dynamic,
-            opset_version=EXPORT_SETTINGS["opset"],
-            do_constant_folding=True,
-            dynamo=False,
-        )
+    _trace(model, torch, tmp_model)
     onnx.checker.check_model(str(tmp_model))
     tmp_tokenizer = folder / f".{TOKENIZER_FILE}.tmp"
     shutil.copyfile(model_path / TOKENIZER_FILE, tmp_tokenizer)
@@ -262,32 +285,13 @@ def export_model(model_name: str, model_path: Path, folder: Path) -> dict[str, A
     (folder / MANIFEST_FILE).unlink(missing_ok=True)  # a half-replaced export is never current
     os.replace(tmp_model, folder / MODEL_FILE)
     os.replace(tmp_tokenizer, folder / TOKENIZER_FILE)
-    manifest = {
-        "source_model": model_name,
-        "source_path": str(model_path),
-        "source_package_version": _package_version(model_name),
-        "source_sha256": {
-            name: sha256_file(model_path / name)
-            for name in SOURCE_FILES
-            if (model_path / name).exists()
-        },
-        "source_stats": _source_stats(model_path),
-        "export": EXPORT_SETTINGS,
-        "max_seq_length": max_length,
-        "dimension": int(model.config.hidden_size),
-        "sha256": sha256_file(folder / MODEL_FILE),
-        "files": {
-            name: {"sha256": sha256_file(folder / name), "stat": _stat(folder / name)}
-            for name in (MODEL_FILE, TOKENIZER_FILE)
-        },
-        "tools": {
-            "torch": torch.__version__,
-            "transformers": metadata.version("transformers"),
-            "onnx": onnx.__version__,
-        },
-        "check": check,
-        "seconds": round(time.perf_counter() - started, 2),
+    tools = {
+        "torch": torch.__version__,
+        "transformers": metadata.version("transformers"),
+        "onnx": onnx.__version__,
     }
+    manifest = _manifest(model_name, model_path, folder, max_length,
+                         int(model.config.hidden_size), tools, check, started)
     tmp_manifest = folder / f".{MANIFEST_FILE}.tmp"
     tmp_manifest.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp_manifest, folder / MANIFEST_FILE)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.answering.dates import parse_as_of
 from bot.answering.tutor import AskOptions
 from bot.answering.types import Answer
 from bot.config import Settings
+from bot.dates import parse_as_of
 from bot.errors import InputError, TutorError
 from bot.ingest.loaders import load_file
 from bot.ui import render

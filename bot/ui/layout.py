@@ -6,16 +6,18 @@ No `from __future__ import annotations` here: Gradio reads the `gr.EventData` an
 """
 
 import logging
-import os
 from typing import Any
 
 import gradio as gr
 
 from bot.errors import InputError
 from bot.ui import handlers, render
+from bot.ui.check_tab import build_check_tab
+from bot.ui.evaluate_tab import build_eval_tab
 from bot.ui.feedback import MAX_REASON_CHARS
 from bot.ui.handlers import PendingRating, Services
 from bot.ui.slots import AnswerSlots
+from bot.ui.study import build_study_tabs
 
 STATE_TTL_SECONDS = 2 * 3600
 # Gradio's queue is for long jobs (progress bars, fair turns, an event stream per session);
@@ -24,13 +26,6 @@ STATE_TTL_SECONDS = 2 * 3600
 # AnswerSlots keeps BOT_CONCURRENCY answers at most at once, in arrival order, as the queue
 # did. The Evaluate tab, which reports progress, stays on the queue.
 DIRECT = {"queue": False}
-# Gradio keeps its last 10,000 events for a monitoring page this app turns off; at 15 answers a
-# second that store alone grows for 11 minutes. Read when a Blocks' queue is made (build_ui).
-os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
-# For the same page Gradio also recomputes a summary of those events with pandas after every
-# event (3.7 % of the app's busy samples under 50 users; bench/profile_app.py): only when this
-# many events have passed since the last one, which with the page off is never.
-os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +39,7 @@ CHAT_TAB, SOURCES_TAB = "chat", "sources"
 
 
 def build_ui(services: Services) -> gr.Blocks:
-    """Build the app (Chat and Sources tabs, plus optional tabs) without launching it."""
+    """Build the app (Chat, Sources, Check my product, Evaluate) without launching it."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         # Conversations expire after two idle hours, so a long-running app does not grow.
         turns = gr.State([], time_to_live=STATE_TTL_SECONDS)
@@ -250,40 +245,3 @@ def _wire_navigation(
         api_visibility="private",
         **DIRECT,
     )
-
-
-# -- Optional tabs ---------------------------------------------------------------------------
-def _optional_tab(module: str, function: str, services: Services) -> None:
-    """Build the tab that `module.function` provides, if that feature is installed."""
-    try:
-        mod = __import__(module, fromlist=[function])
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            log.info("%s skipped: %s is not available", function, exc.name)
-        else:  # the feature exists but is broken: say so, and keep the rest of the app up
-            log.exception("%s.%s could not be loaded", module, function)
-        return
-    getattr(mod, function)(services)
-
-
-def build_check_tab(services: Services) -> None:
-    """HOOK: the "Check my product" tab, from `bot.checking.ui.build_check_tab(services)`.
-
-    Skipped while `bot.checking` (the rule-based product checker) cannot be imported, so the
-    app runs before that feature exists. The builder is called inside `gr.Tabs`, so it should
-    open its own `with gr.Tab("Check my product"):` block.
-    """
-    _optional_tab("bot.checking.ui", "build_check_tab", services)
-
-
-def build_study_tabs(services: Services) -> Any:
-    """The "Test yourself" and "Timeline" tabs (bot.ui.study); returns the timeline's hook
-    that makes its As-of line follow a date box."""
-    from bot.ui.study import build_study_tabs as build
-
-    return build(services)
-
-
-def build_eval_tab(services: Services) -> None:
-    """HOOK: the "Evaluate" tab, from `bot.evaluation.ui.build_eval_tab(services)`, if present."""
-    _optional_tab("bot.evaluation.ui", "build_eval_tab", services)

@@ -14,37 +14,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from bot.answering.dates import format_date
 from bot.answering.types import Answer, Citation
+from bot.dates import format_date
 from bot.ingest.documents import published_label
+from bot.ui.examples import AUDIENCE_EXAMPLES, REFUSAL_SUGGESTIONS
 from bot.ui.state import Turn, numbered
 
 MARKER = re.compile(r"\[(\d+)\]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 SHOWN_QUESTION_CHARS = 400
-
-AUDIENCE_EXAMPLES: dict[str, tuple[str, ...]] = {
-    "Students": (
-        "When was South Korea removed from the white list?",
-        "Which three items did Japan move to individual licences on 4 July 2019?",
-        "What happened to the WTO case DS590?",
-    ),
-    "Exporters and SMEs": (
-        "Is South Korea in Group A?",
-        "Which row of Appended Table 1 covers resist?",
-        "What records does an exporter have to keep?",
-    ),
-    "Trainers": (
-        "What is the difference between Group A and Group B?",
-        "How did South Korea respond to Japan's 2019 measures?",
-        "What are the penalties for exporting without a licence?",
-    ),
-}
-REFUSAL_SUGGESTIONS = (
-    "When was South Korea removed from the white list?",
-    "Which three items did Japan move to individual licences on 4 July 2019?",
-    "What happened to the WTO case DS590?",
-)
 
 TRANSCRIPT_CSS = """
 .tutor { font-size: 15px; line-height: 1.5; }

@@ -12,7 +12,6 @@ from bot.answering.llm.generate import (
     condense_question,
     generate_answer,
     passages_for,
-    stream_answer,
 )
 from bot.answering.llm.prompts import Passage, build_messages
 from bot.answering.llm.verify import SIMILARITY_THRESHOLD, Verdict, verify_reply
@@ -29,6 +28,5 @@ __all__ = [
     "generate_answer",
     "load_chat_model",
     "passages_for",
-    "stream_answer",
     "verify_reply",
 ]

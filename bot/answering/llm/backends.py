@@ -20,8 +20,8 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from bot.config import Settings, offline_environment
 from bot.errors import TutorError
@@ -238,58 +238,3 @@ class LocalChatModel(BaseChatModel):
         text, _ = _cut_at_stop(text, stop)
         message = AIMessage(content=text.strip())
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
-
-        tokenizer, inputs = self._inputs(messages)
-        _, model = self.load()
-        cancelled = threading.Event()
-        failure: list[BaseException] = []
-
-        class _Cancelled(StoppingCriteria):
-            def __call__(self, input_ids: Any, scores: Any, **_: Any) -> bool:
-                return cancelled.is_set()
-
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        generation = self._generation_kwargs(tokenizer, inputs)
-        generation.update(streamer=streamer, stopping_criteria=StoppingCriteriaList([_Cancelled()]))
-
-        def work() -> None:
-            try:
-                with _GENERATION_LOCK, _torch_threads(self.num_threads), torch.inference_mode():
-                    model.generate(**generation)
-            except BaseException as exc:  # surfaced to the consumer below
-                failure.append(exc)
-                streamer.end()
-
-        thread = threading.Thread(target=work, name="local-llm", daemon=True)
-        thread.start()
-        text = ""
-        try:
-            for piece in streamer:
-                if not piece:
-                    continue
-                before = len(text)
-                text += piece
-                cut, stopped = _cut_at_stop(text, stop)
-                if stopped:
-                    piece = cut[before:]  # only what precedes the stop word
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-                if run_manager and piece:
-                    run_manager.on_llm_new_token(piece, chunk=chunk)
-                if piece:
-                    yield chunk
-                if stopped:
-                    break
-        finally:
-            cancelled.set()  # the consumer left early (stop word, timeout): stop generating
-        if failure:
-            raise failure[0]

@@ -2,7 +2,7 @@
 
 Pure text functions, kept apart from the verifier so each can be tested (and reused) alone.
 Dates are compared by meaning, whatever their format: "28 Aug 2019", "August 28, 2019",
-"28th August 2019" and "2019-08-28" are one date.
+"28th August 2019" and "2019-08-28" are one date (bot/dates.py parses them all).
 """
 
 from __future__ import annotations
@@ -14,17 +14,9 @@ from functools import lru_cache
 
 import pysbd
 
-from bot.answering.dates import DAY_MONTH_YEAR, ISO, MONTH_YEAR, YEAR, mentioned_dates
+from bot.dates import DAY_MONTH_YEAR, ISO, MONTH_YEAR, YEAR, mentioned_dates, normalise_dates
 from bot.retrieval.lexical import tokenize
 
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-MONTH_DAY_YEAR = re.compile(
-    rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
-)
-ORDINAL_DAY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
 MARKER = re.compile(
     r"\[\s*(?:sources?\s*|no\.?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.IGNORECASE
 )
@@ -62,12 +54,6 @@ class DateMention:
 @lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
-
-
-def normalise_dates(text: str) -> str:
-    """Rewrite "August 28, 2019" and "28th of August" as "28 August 2019" / "28 August"."""
-    text = MONTH_DAY_YEAR.sub(lambda m: f"{m.group(2)} {m.group(1)} {m.group(3)}", text)
-    return ORDINAL_DAY.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
 
 
 def date_mentions(text: str) -> tuple[list[DateMention], list[tuple[int, int]]]:

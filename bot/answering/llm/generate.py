@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
 
-from bot.answering.dates import Period, format_date, period_of
 from bot.answering.extractive import cite_span
-from bot.answering.llm.claims import normalise_dates
 from bot.answering.llm.prompts import Passage, build_condense_messages, build_messages
 from bot.answering.llm.verify import CheckedSentence, Verdict, Verification, verify_reply
 from bot.answering.types import Answer, Citation
+from bot.dates import Period, format_date, normalise_dates, period_of
 from bot.retrieval.hybrid import Hit
 
 if TYPE_CHECKING:
@@ -45,66 +43,19 @@ class ModelTimeout(TimeoutError):
 
 # -- calling the model with a deadline ------------------------------------------------------
 def _run_with_deadline(call: Callable[[], T], timeout_s: float) -> T:
-    """Run `call` in a daemon thread and give up after `timeout_s`.
+    """Run `call` in a worker thread and give up after `timeout_s`.
 
     HTTP clients have their own timeouts, but a local model, a proxy that accepts and never
     answers, or a retry loop can still outlast them; the user must get an answer regardless.
-    The abandoned thread ends when its client times out.
+    The abandoned call ends when its client times out (and the process waits for it at exit).
     """
-    box: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
-
-    def work() -> None:
-        try:
-            box.put((True, call()))
-        except BaseException as exc:
-            box.put((False, exc))
-
-    threading.Thread(target=work, name="llm-call", daemon=True).start()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-call")
+    future = pool.submit(call)
+    pool.shutdown(wait=False)  # the pool ends with its one call; never wait here for it
     try:
-        ok, value = box.get(timeout=timeout_s)
-    except queue.Empty:
+        return future.result(timeout=timeout_s)
+    except FutureTimeout:
         raise ModelTimeout(f"no reply within {timeout_s:g} s") from None
-    if ok:
-        return value  # type: ignore[return-value]
-    raise value  # type: ignore[misc]
-
-
-def _stream_with_deadline(
-    chat_model: BaseChatModel, messages: list[BaseMessage], timeout_s: float
-) -> Iterator[str]:
-    """Text pieces of a streamed reply; raises `ModelTimeout` when the whole reply is late."""
-    pieces: queue.Queue[tuple[str, object]] = queue.Queue()
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for chunk in chat_model.stream(messages):
-                if stop.is_set():
-                    break
-                pieces.put(("text", _chunk_text(chunk.content)))
-            pieces.put(("done", None))
-        except BaseException as exc:
-            pieces.put(("error", exc))
-
-    threading.Thread(target=work, name="llm-stream", daemon=True).start()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ModelTimeout(f"no complete reply within {timeout_s:g} s")
-            try:
-                kind, value = pieces.get(timeout=remaining)
-            except queue.Empty:
-                raise ModelTimeout(f"no complete reply within {timeout_s:g} s") from None
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value  # type: ignore[misc]
-            if value:
-                yield str(value)
-    finally:
-        stop.set()
 
 
 def _chunk_text(content: object) -> str:
@@ -203,6 +154,19 @@ def _fallback(extractive: Answer, note: str, timings: dict[str, float]) -> Answe
     )
 
 
+def _rejection(reply: str, verification: Verification) -> str:
+    """Why no sentence of the reply is kept, for the fallback's note."""
+    no_answer = any(s.verdict is Verdict.NO_ANSWER for s in verification.sentences)
+    if not reply.strip():
+        return "The language model returned an empty reply"
+    if no_answer and not verification.removed:
+        return "The language model found no answer in the sources"
+    total = len([s for s in verification.sentences if s.verdict is not Verdict.FILLER])
+    if total == 1:
+        return "The language model's only sentence was not supported by the source it cited"
+    return f"None of the language model's {total} sentences was supported by the sources they cited"
+
+
 def compose_verified(
     tutor: Tutor,
     as_of: dt.date,
@@ -219,19 +183,7 @@ def compose_verified(
     notes = removal_notes(verification)
     supported = verification.supported
     if not supported:
-        no_answer = any(s.verdict is Verdict.NO_ANSWER for s in verification.sentences)
-        if not reply.strip():
-            why = "The language model returned an empty reply"
-        elif no_answer and not verification.removed:
-            why = "The language model found no answer in the sources"
-        else:
-            total = len([s for s in verification.sentences if s.verdict is not Verdict.FILLER])
-            why = (
-                "The language model's only sentence was not supported by the source it cited"
-                if total == 1
-                else f"None of the language model's {total} sentences was supported by the "
-                "sources they cited"
-            )
+        why = _rejection(reply, verification)
         log.info("llm answer rejected: %s", why)
         answer = _fallback(extractive, f"{why}; showing the extractive answer.", timings)
         answer.notes.extend(notes)
@@ -320,37 +272,6 @@ def generate_answer(
         return _unreachable(extractive, exc, {"llm": _ms(started)})
     reply = _chunk_text(message.content)
     return compose_verified(tutor, as_of, passages, reply, extractive, {"llm": _ms(started)})
-
-
-def stream_answer(
-    tutor: Tutor,
-    question: str,
-    as_of: dt.date,
-    hits: list[Hit],
-    extractive: Answer,
-    chat_model: BaseChatModel,
-) -> Iterator[str | Answer]:
-    """Yield the model's text as it arrives, then the verified `Answer` as the last item.
-
-    The streamed text is an unverified draft: show it as "writing…", then replace it with the
-    final answer, which may have lost sentences (its notes say which) or be the extractive one.
-    """
-    passages = passages_for(hits, as_of)
-    if _skip(extractive, passages):
-        yield extractive
-        return
-    messages = build_messages(question, as_of, passages)
-    timeout = tutor.settings.llm_timeout_s
-    started = time.perf_counter()
-    reply = ""
-    try:
-        for piece in _stream_with_deadline(chat_model, messages, timeout + GRACE_S):
-            reply += piece
-            yield piece
-    except Exception as exc:
-        yield _unreachable(extractive, exc, {"llm": _ms(started)})
-        return
-    yield compose_verified(tutor, as_of, passages, reply, extractive, {"llm": _ms(started)})
 
 
 def condense_question(

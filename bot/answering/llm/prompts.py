@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.answering.dates import format_date
+from bot.dates import format_date
 from bot.retrieval.hybrid import Hit
 
 SYSTEM_PROMPT = """\

@@ -28,13 +28,11 @@ from enum import Enum
 
 import numpy as np
 
-from bot.answering.dates import mentioned_dates
 from bot.answering.llm.claims import (
     NUMBER,
     DateMention,
     date_mentions,
     date_supported,
-    normalise_dates,
     numbers_in,
     parse_markers,
     show_date,
@@ -43,10 +41,11 @@ from bot.answering.llm.claims import (
     strip_markers,
 )
 from bot.answering.llm.prompts import Passage
+from bot.dates import mentioned_dates, normalise_dates
 
 Encode = Callable[[list[str]], np.ndarray]
 
-# Calibrated on the real corpus with bot/answering/llm/calibrate.py (see docs/llm.md): best
+# Calibrated on the real corpus with bench/calibrate_verifier.py (see docs/llm.md): best
 # sentence similarity of correct citations vs. wrong-but-related passages.
 SIMILARITY_THRESHOLD = 0.65
 # Share of a sentence's content words (5-letter stems) that must occur in the cited passage.
@@ -334,24 +333,35 @@ def verify_reply(
         else:
             pending.append((item, claim))
     if pending:
-        vectors = encode([claim for _, claim in pending])
-        for (item, claim), vector in zip(pending, vectors, strict=True):
-            reasons: list[str] = []
-            for n in item.cited:
-                if n not in evidence:
-                    reasons.append(f"[{n}] is not one of the {len(passages)} sources")
-                    continue
-                support, reason = _check_one(claim, vector, evidence[n], threshold)
-                if support is None:
-                    reasons.append(reason)
-                else:
-                    item.supports.append(support)
-            item.dropped_markers = [n for n in item.cited if n not in {s.n for s in item.supports}]
-            if item.supports:
-                item.verdict = Verdict.SUPPORTED
-            else:
-                item.verdict, item.reason = Verdict.UNSUPPORTED, "; ".join(reasons)
+        _judge_cited(pending, encode, evidence, threshold, len(passages))
     return Verification(checked, len(passages))
+
+
+def _judge_cited(
+    pending: list[tuple[CheckedSentence, str]],
+    encode: Encode,
+    evidence: dict[int, _Evidence],
+    threshold: float,
+    n_passages: int,
+) -> None:
+    """Check each cited sentence against the passages it cites (one batch of embeddings)."""
+    vectors = encode([claim for _, claim in pending])
+    for (item, claim), vector in zip(pending, vectors, strict=True):
+        reasons: list[str] = []
+        for n in item.cited:
+            if n not in evidence:
+                reasons.append(f"[{n}] is not one of the {n_passages} sources")
+                continue
+            support, reason = _check_one(claim, vector, evidence[n], threshold)
+            if support is None:
+                reasons.append(reason)
+            else:
+                item.supports.append(support)
+        item.dropped_markers = [n for n in item.cited if n not in {s.n for s in item.supports}]
+        if item.supports:
+            item.verdict = Verdict.SUPPORTED
+        else:
+            item.verdict, item.reason = Verdict.UNSUPPORTED, "; ".join(reasons)
 
 
 def _list(numbers: list[int]) -> str:

@@ -60,7 +60,9 @@ def run_set(
     out_dir: Path | None = None,
 ) -> TabResult:
     """Run one set with the app's tutor and write the reports; raises TutorError on bad input."""
-    from bot.evaluation.report import fmt, label, overview_chart, write_reports
+    from bot.evaluation.charts import overview_chart
+    from bot.evaluation.labels import fmt, label
+    from bot.evaluation.report import write_reports
     from bot.evaluation.runner import RunOptions, evaluate
 
     settings = services.settings

@@ -6,8 +6,9 @@ the fact (the realistic mistake: citing a related but wrong passage). For each p
 the best cosine similarity between the claim and one sentence (or two adjacent sentences) of the
 passage, exactly as `verify.py` computes it.
 
-Run `python -m bot.answering.llm.calibrate` (needs a built index) to print both distributions and
+Run `python bench/calibrate_verifier.py` (needs a built index) to print both distributions and
 the threshold that separates them best; tests/test_llm_verify.py checks the chosen constant.
+It lives in bench/, not in the runtime package: the app never needs its 32 claims.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.dates import DAY_MONTH_YEAR
-from bot.answering.llm.claims import date_mentions, normalise_dates
+from bot.answering.llm.claims import date_mentions
 from bot.answering.llm.prompts import Passage
 from bot.answering.llm.verify import (
     SIMILARITY_THRESHOLD,
@@ -28,6 +28,7 @@ from bot.answering.llm.verify import (
     usable_sentences,
     verify_reply,
 )
+from bot.dates import DAY_MONTH_YEAR, normalise_dates
 from bot.retrieval.hybrid import Hit
 
 if TYPE_CHECKING:

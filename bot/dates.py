@@ -1,0 +1,219 @@
+"""Dates, the one place they are parsed, formatted and placed in periods.
+
+Answering (as-of dates, which passages are history), the checker (a day or period stated in a
+licence question) and the LLM verifier (dates a model wrote, in any format) share one month
+table and one set of patterns, so "28 Aug 2019", "August 28, 2019" and "2019-08-28" mean the
+same day everywhere. The same question ("Is South Korea in Group A?") has different right
+answers in 2020 and 2024, so each passage is placed on the timeline by its document's validity
+period and by the dates its sentences mention.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from enum import Enum
+
+from bot.errors import InputError
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}  # fmt: skip
+MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH = f"({MONTH_NAME})"
+DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+# How a model may write a date the course writes "28 August 2019".
+MONTH_DAY_YEAR = re.compile(
+    rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
+)
+ORDINAL_DAY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+AS_OF_PHRASE = re.compile(
+    r"\b(?:as of|as at|in|during)\s+("
+    r"\d{1,2}\s+\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d|\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+class Period(Enum):
+    CURRENT = "current"
+    HISTORY = "history"
+    FUTURE = "future"
+
+
+def parse_as_of(value: str | dt.date | None, today: dt.date | None = None) -> dt.date:
+    """YYYY-MM-DD (or a bare year, taken as its last day) -> date; empty means today."""
+    if isinstance(value, dt.date):
+        return value
+    text = (value or "").strip()
+    if not text:
+        return today or dt.date.today()
+    if re.fullmatch(r"(19|20)\d\d", text):
+        return dt.date(int(text), 12, 31)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        message = f"'{text}' is not a date: use YYYY-MM-DD, for example 2020-06-01."
+        raise InputError(message) from exc
+    if day.year < 1949:  # FEFTA, the oldest rule in the course, is of 1949
+        raise InputError(f"{text} is before 1949, the year of the oldest rule this tutor covers.")
+    return day
+
+
+def _iso(value: str) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def period_of(metadata: dict, as_of: dt.date) -> Period:
+    """Where a document's described state sits relative to the as-of date."""
+    valid_from, valid_to = _iso(metadata.get("valid_from", "")), _iso(metadata.get("valid_to", ""))
+    if valid_from and valid_from > as_of:
+        return Period.FUTURE
+    if valid_to and valid_to < as_of:
+        return Period.HISTORY
+    return Period.CURRENT
+
+
+def month_number(name: str) -> int:
+    """'Aug', 'august', 'Sept.' -> 8 or 9; a KeyError for what is not an English month."""
+    key = name.lower().rstrip(".")
+    return MONTHS.get(key) or MONTHS[key[:3]]
+
+
+
+def mentioned_dates(text: str) -> list[dt.date]:
+    """Dates a sentence mentions, most precise first; a bare month or year counts as its start."""
+    found: list[dt.date] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(span: tuple[int, int]) -> bool:
+        return all(span[1] <= s or span[0] >= e for s, e in taken)
+
+    for m in DAY_MONTH_YEAR.finditer(text):
+        try:
+            found.append(dt.date(int(m.group(3)), month_number(m.group(2)), int(m.group(1))))
+            taken.append(m.span())
+        except ValueError:
+            continue
+    for m in ISO.finditer(text):
+        if free(m.span()):
+            try:
+                found.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+                taken.append(m.span())
+            except ValueError:
+                continue
+    for m in MONTH_YEAR.finditer(text):
+        if free(m.span()):
+            found.append(dt.date(int(m.group(2)), month_number(m.group(1)), 1))
+            taken.append(m.span())
+    for m in YEAR.finditer(text):
+        if free(m.span()):
+            found.append(dt.date(int(m.group(1)), 1, 1))
+    return found
+
+
+_DATE_PHRASE = re.compile(
+    rf"(?:\b(?:on|in|as of|as at|during|by)\s+)?(?:{DAY_MONTH_YEAR.pattern}|{ISO.pattern}"
+    rf"|{MONTH_YEAR.pattern}|{YEAR.pattern})",
+    re.IGNORECASE,
+)
+
+
+def without_dates(text: str) -> str:
+    """The text with its dates (and their "on", "in", "as of") taken out.
+
+    When a date only sets the viewpoint ("was Korea in Group A on 1 May 2020?"), searching for
+    it finds the passages that happen to mention May 2020, not the ones about the subject.
+    """
+    return re.sub(r"\s{2,}", " ", _DATE_PHRASE.sub(" ", text)).strip()
+
+
+def starts_after(text: str, as_of: dt.date) -> bool:
+    """True when everything a sentence dates lies after the as-of day (it is not yet known)."""
+    dates = mentioned_dates(text)
+    return bool(dates) and min(dates) > as_of
+
+
+def question_as_of(question: str) -> dt.date | None:
+    """An explicit as-of date in the question ("in 2020", "as of 1 May 2021"): its last day.
+
+    "on <date>" is left out: "took effect on 7 August 2019" names an event, not a viewpoint.
+    """
+    m = AS_OF_PHRASE.search(question)
+    if not m:
+        return None
+    phrase = m.group(1).strip()
+    dates = mentioned_dates(phrase)
+    if not dates:
+        return None
+    if YEAR.fullmatch(phrase):
+        return dt.date(dates[0].year, 12, 31)
+    if MONTH_YEAR.fullmatch(phrase):
+        return _month_end(dates[0])
+    return dates[0]
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def format_date(day: dt.date) -> str:
+    """A date as the course writes it: 28 August 2019."""
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def normalise_dates(text: str) -> str:
+    """Rewrite "August 28, 2019" and "28th of August" as "28 August 2019" / "28 August"."""
+    text = MONTH_DAY_YEAR.sub(lambda m: f"{m.group(2)} {m.group(1)} {m.group(3)}", text)
+    return ORDINAL_DAY.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+
+
+# A day or a month/year stated in a question, in the forms people write them (ISO, "15 January
+# 2020", "January 15, 2020", 2020年1月15日, "January 2020", 2020年1月, "2020"), most precise first.
+_STATED = (
+    (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", "day"),
+    (rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{MONTH_NAME})\.?,?\s+(?P<y>\d{{4}})\b", "day"),
+    (rf"\b(?P<mn>{MONTH_NAME})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", "day"),
+    (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일]", "day"),
+    (rf"\b(?P<mn>{MONTH_NAME})\.?,?\s+(?P<y>\d{{4}})\b", "month"),
+    (r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]", "month"),
+    (r"(?<!\d)(?P<y>(?:19|20)\d{2})(?!\d)", "year"),
+)
+
+
+def stated_day_or_period(text: str) -> tuple[dt.date | None, tuple[dt.date, dt.date] | None]:
+    """A stated day, or a stated month or year as a (first day, last day) period."""
+    for pattern, kind in _STATED:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if not match:
+            continue
+        parts = match.groupdict()
+        year = int(parts["y"])
+        month = month_number(parts["mn"]) if parts.get("mn") else int(parts.get("m") or 1)
+        try:
+            if kind == "day":
+                return dt.date(year, month, int(parts["d"])), None
+            if kind == "month":
+                first = dt.date(year, month, 1)
+                return None, (first, _month_end(first))
+            return None, (dt.date(year, 1, 1), dt.date(year, 12, 31))
+        except ValueError:
+            continue
+    return None, None

@@ -1,0 +1,46 @@
+"""bot/dates.py: one month table and one set of patterns for answering, checking, verifier."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.answering.llm.claims import date_mentions
+from bot.dates import (
+    format_date,
+    mentioned_dates,
+    month_number,
+    normalise_dates,
+    stated_day_or_period,
+)
+
+DAY = dt.date(2019, 8, 28)
+
+
+@pytest.mark.parametrize(
+    "text", ["28 August 2019", "28 Aug 2019", "August 28, 2019", "28th August 2019", "2019-08-28",
+             "28 Aug. 2019"],
+)
+def test_one_day_in_any_format(text: str) -> None:
+    assert mentioned_dates(normalise_dates(text))[0] == DAY  # answering
+    assert date_mentions(text)[0][0].day == DAY  # the LLM verifier
+    assert stated_day_or_period(f"Can I export resist on {text}?") == (DAY, None)  # checker
+
+
+def test_periods_and_months() -> None:
+    assert stated_day_or_period("in September 2019") == (
+        None, (dt.date(2019, 9, 1), dt.date(2019, 9, 30)))
+    assert stated_day_or_period("2020年2月") == (None, (dt.date(2020, 2, 1), dt.date(2020, 2, 29)))
+    assert stated_day_or_period("in 2021") == (None, (dt.date(2021, 1, 1), dt.date(2021, 12, 31)))
+    assert stated_day_or_period("31 February 2020") == (
+        None, (dt.date(2020, 2, 1), dt.date(2020, 2, 29)))  # no such day: the month stands
+    assert stated_day_or_period("no date here") == (None, None)
+    assert [month_number(m) for m in ("Sept.", "sep", "June", "jul")] == [9, 9, 6, 7]
+    assert format_date(DAY) == "28 August 2019"
+
+
+def test_old_import_path_still_works() -> None:
+    from bot.answering import dates
+
+    assert dates.format_date is format_date
