@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.answering import extractive
+from bot.answering import selection, sentences
 from bot.answering.tutor import Tutor
 from bot.config import load_settings, offline_environment
 from bot.evaluation.dataset import load_sets
@@ -43,15 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     dev = load_sets([settings.evals_dir / "core.jsonl"])
     heldout = load_sets([settings.evals_dir / "heldout.jsonl"])
     for name in args.names:
-        current = getattr(extractive, name)
+        module = sentences if hasattr(sentences, name) else selection
+        current = getattr(module, name)
         print(f"{name} (now {current}): value  dev pass  held-out pass (report only)")
         for value in GRID[name]:
-            setattr(extractive, name, value)
+            setattr(module, name, value)
             d = evaluate(tutor, dev, RunOptions()).summary["pass_rate"]
             h = evaluate(tutor, heldout, RunOptions()).summary["pass_rate"]
             mark = " <- current" if value == current else ""
             print(f"  {value!s:>6}  {d:.3f}  {h:.3f}{mark}", flush=True)
-        setattr(extractive, name, current)
+        setattr(module, name, current)
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answering import extractive
+from bot.answering import selection
 from bot.answering.extractive import ComposeRequest, SentenceCache, compose
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
@@ -104,7 +104,7 @@ def test_when_question_prefers_the_dated_sentence() -> None:
 
 def test_overview_gives_one_lead_fact_per_document_in_time_order(monkeypatch) -> None:
     # The mechanism, with a margin wide enough for the rank prior of three close passages.
-    monkeypatch.setattr(extractive, "OVERVIEW_MARGIN", 0.25)
+    monkeypatch.setattr(selection, "OVERVIEW_MARGIN", 0.25)
     hits = [
         passage("gsomia", "Korea responded to the measures by ending GSOMIA on 23 August 2019.", 1),
         passage("wto", "Korea responded to the measures with a WTO complaint on 11 September "

@@ -1,0 +1,171 @@
+"""Which scored sentences make the answer: the best few, an overview, the state on the date.
+
+A precise question gets the best sentence and a few close to it from one document per
+period; a broad one gets the lead fact of each of a few documents; a question about the state
+on a date is answered from the document describing that state, with the earlier state after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+from bot.answering.dates import Period, mentioned_dates
+from bot.answering.sentences import Candidate, is_state
+
+MAX_SENTENCES = 5
+
+SCORE_MARGIN = 0.2
+
+DUPLICATE_SIMILARITY = 0.85
+
+STATE_QUESTION = re.compile(r"^\s*(is|are|was|were|does|do|can|may)\b", re.IGNORECASE)
+
+NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+
+EVENT_KINDS = ("event", "timeline")  # front-matter kinds of documents that tell what happened
+
+MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
+
+NEXT_SENTENCE_BONUS = 0.15
+
+# Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
+OVERVIEW_DOCS = 4
+
+OVERVIEW_MARGIN = 0.1
+
+
+def current_states(current: list[Candidate], threshold: float) -> list[Candidate]:
+    """For a question about the state today: the state documents, when an event would lead.
+
+    The removal of 2019 is a true event, but on a date in 2024 "Is South Korea on the white
+    list?" is answered by the document that describes the state then. A timeless background
+    fact ("Is fluorinated polyimide entry 1C009.b?") is not displaced.
+    """
+    usable = [c for c in current if c.similarity >= threshold]
+    if not usable:
+        return []
+    lead = max(usable, key=lambda c: c.score)
+    if str(lead.hit.metadata.get("kind", "")) not in EVENT_KINDS:
+        return []
+    return [c for c in current if is_state(c)]
+
+def _repeats(cand: Candidate, other: Candidate) -> bool:
+    """Says the same thing: close in meaning and no number or date the other lacks."""
+    if float(cand.vector @ other.vector) <= DUPLICATE_SIMILARITY:
+        return False
+    return set(NUMBERS.findall(cand.text)) <= set(NUMBERS.findall(other.text))
+
+def _doc_offset(cand: Candidate) -> int:
+    return int(cand.hit.metadata["start"]) + cand.start
+
+def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
+    """True for the sentence right after a chosen one (same document, only whitespace between)."""
+    start = _doc_offset(cand)
+    return any(
+        c.hit.doc_id == cand.hit.doc_id and 0 <= start - (_doc_offset(c) + len(c.text)) <= 3
+        for c in chosen
+    )
+
+def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """The best sentence and a few more close to it, skipping near-repeats.
+
+    The sentence right after a chosen one is exempt from the margin and goes first: "Japan
+    named three conditions." is usually followed by the conditions.
+    """
+    if not cands or max(c.similarity for c in cands) < threshold:
+        return []
+    cands = [_as_evidence(c, threshold) for c in cands]
+    chosen: list[Candidate] = []
+    best = max(c.score for c in cands)
+    while len(chosen) < MAX_SENTENCES:
+        ranked = sorted(
+            (c for c in cands if c not in chosen),
+            key=lambda c: -(c.score + (NEXT_SENTENCE_BONUS if _follows(c, chosen) else 0.0)),
+        )
+        picked = _first_acceptable(ranked, chosen, best, threshold)
+        if picked is None:
+            break
+        chosen.append(picked)
+    return chosen
+
+def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
+    """A sentence naming the asked-about day counts as close enough, whatever its wording."""
+    if cand.names_day and cand.similarity < threshold:
+        return replace(cand, similarity=threshold)
+    return cand
+
+def _first_acceptable(
+    ranked: list[Candidate], chosen: list[Candidate], best: float, threshold: float
+) -> Candidate | None:
+    for cand in ranked:
+        follows = _follows(cand, chosen)
+        if cand.similarity < threshold * (0.5 if follows else 0.8):
+            continue
+        if not follows and cand.score < best - SCORE_MARGIN:
+            continue
+        if any(_repeats(cand, c) for c in chosen):
+            continue
+        docs = {c.hit.doc_id for c in chosen if c.period is cand.period}
+        if cand.hit.doc_id not in docs and len(docs) >= MAX_DOCS:
+            continue
+        return cand
+    return None
+
+def earlier_state(
+    question: str, cands: list[Candidate], chosen: list[Candidate], threshold: float
+) -> list[Candidate]:
+    """The state that held before, when the answer speaks of a state that changed.
+
+    A student asking "Is South Korea in Group A?" in 2024 should also read that it was not,
+    until 20 July 2023: one sentence from a document whose period has ended.
+    """
+    if not STATE_QUESTION.match(question) or any(c.period is Period.HISTORY for c in chosen):
+        return []
+    starts = [str(c.hit.metadata["valid_from"]) for c in chosen if c.hit.metadata.get("valid_from")]
+    if not starts:
+        return []
+    if any(d.isoformat() < max(starts) for c in chosen for d in mentioned_dates(c.text)):
+        return []  # the answer already tells what held before its period began
+    ended = [
+        c
+        for c in cands
+        if c.period is Period.HISTORY
+        and c.hit.metadata.get("valid_to")
+        and c.similarity >= threshold
+    ]
+    return [max(ended, key=lambda c: c.score)] if ended else []
+
+def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """The lead fact of each of the few best documents, in time order when they are events.
+
+    "How did Korea respond?" is answered by several documents (the WTO complaint, Korea's own
+    whitelist change, the GSOMIA notice), not by the best sentences of one of them.
+    """
+    best_by_doc: dict[str, Candidate] = {}
+    for cand in cands:
+        if cand.period is not Period.CURRENT:
+            continue
+        if cand.similarity < threshold * 0.8 and not cand.names_day:
+            continue
+        held = best_by_doc.get(cand.hit.doc_id)
+        if held is None or cand.score > held.score:
+            best_by_doc[cand.hit.doc_id] = cand
+    if not best_by_doc:
+        return []
+    ranked = sorted(best_by_doc.values(), key=lambda c: -c.score)
+    top = ranked[0].score
+    chosen: list[Candidate] = []
+    for cand in ranked:
+        if len(chosen) >= OVERVIEW_DOCS or cand.score < top - OVERVIEW_MARGIN:
+            break
+        if any(_repeats(cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+    return sorted(chosen, key=_event_order)
+
+def _event_order(cand: Candidate) -> tuple[int, dt.date, float]:
+    """Dated facts first, oldest first; undated ones after, best first."""
+    dates = mentioned_dates(cand.text)
+    return (0, min(dates), -cand.score) if dates else (1, dt.date.max, -cand.score)

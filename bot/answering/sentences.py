@@ -1,0 +1,183 @@
+"""Candidate sentences and their scores: how close each retrieved sentence is to the question.
+
+Similarity to the question, nudged by rare shared terms, the kind of fact the question asks
+for, the day it names, the retrieval rank of its document and whether that document describes
+the state on the date. Selection (`selection.py`) then picks among them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answering.dates import Period, mentioned_dates, period_of, starts_after
+from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
+from bot.retrieval.embedder import Embedder
+from bot.retrieval.hybrid import Hit
+from bot.retrieval.lexical import tokenize
+
+MIN_SENTENCE_CHARS = 25
+
+NUMBER = re.compile(r"\d")
+
+# Sentences that only point elsewhere ("see the document on ...") or talk about answering
+# ("the short answer to ... was") are navigation, not facts: never quoted.
+POINTER = re.compile(
+    r"\b(see the documents? on|explained in the document|in the documents? on"
+    r"|has its own document|documents? on\b|this document|separate document"
+    r"|(?:short|good|accurate) answer|when a question)",
+    re.IGNORECASE,
+)
+
+# A sentence that leans on the one before it reads badly when quoted alone.
+ANAPHORA = re.compile(r"^(This|That|These|Those|It|They|So|Also|On the same day|The same)\b")
+
+LEXICAL_WEIGHT = 0.4
+
+# Retrieval ranks documents better than sentence similarity ranks sentences, so sentences of
+# the best-ranked documents get a head start, and an answer draws on few documents.
+DOC_PRIOR = 0.2
+
+# A document written to describe the state during a period is the best evidence for a
+# question about the state ("Is South Korea in Group A?") on a date inside that period.
+STATE_BONUS = 0.2
+
+FOCUS_POWER = 1.0
+
+# A sentence holding the kind of fact the question asks for (a date for "when", a number for
+# "how many", an identifier for "which row") is the likelier answer.
+KIND_BONUS = 0.08
+
+# "What happened on 22 November 2019?" is answered by sentences that name that day.
+EVENT_DATE_BONUS = 0.15
+
+
+@dataclass(eq=False)  # compared by identity: sentences of different passages may read alike
+class Candidate:
+    hit: Hit
+    text: str
+    start: int  # offset in the chunk
+    end: int
+    period: Period
+    similarity: float = 0.0
+    score: float = 0.0
+    vector: np.ndarray | None = None
+    names_day: bool = False  # names the day the question asks about: evidence in itself
+
+class SentenceCache:
+    """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing."""
+
+    def __init__(self, embeddings: Embedder, size: int = 50_000) -> None:
+        self.embeddings = embeddings
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the app answers several questions at once
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1))
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            encoded = dict(zip(missing, self.embeddings.encode(missing), strict=True))
+            found.update(encoded)
+            with self._lock:
+                self._vectors.update(encoded)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
+    """Sentences of the retrieved chunks that may speak for the as-of date."""
+    found: list[Candidate] = []
+    seen: set[str] = set()
+    for hit in hits:
+        period = period_of(hit.metadata, as_of)
+        if period is Period.FUTURE:
+            continue
+        text = hit.text
+        for start, end in json.loads(hit.metadata["sentences"]):
+            sentence = text[start:end]
+            if len(sentence) < MIN_SENTENCE_CHARS or sentence in seen or POINTER.search(sentence):
+                continue
+            if starts_after(sentence, as_of):
+                continue
+            seen.add(sentence)
+            found.append(Candidate(hit, sentence, start, end, period))
+    return found
+
+def key_terms(question: str) -> set[str]:
+    """Search terms of the question, leaving out Japanese/Korean runs (they were translated)."""
+    return {t for t in tokenize(question) if t.isascii()}
+
+def weighted_overlap(
+    terms: set[str], tokens: set[str], idf: Callable[[str], float], power: float = 1.0
+) -> float:
+    """Share of the terms found, each weighted by idf**power (power > 1 favours rare terms)."""
+    total = sum(idf(t) ** power for t in terms)
+    return sum(idf(t) ** power for t in terms & tokens) / total if total else 0.0
+
+def _names_event_date(sentence: str, event_dates: tuple[dt.date, ...]) -> bool:
+    """The sentence mentions a day (or month) the question names as its subject."""
+    if not event_dates:
+        return False
+    found = mentioned_dates(sentence)
+    return any(
+        d == e or (e.day == 1 and (d.year, d.month) == (e.year, e.month))
+        for d in found
+        for e in event_dates
+    )
+
+def score(
+    cands: list[Candidate],
+    question: str,
+    query_vector: np.ndarray,
+    cache: SentenceCache,
+    idf: Callable[[str], float],
+    qtype: QuestionType | None = None,
+) -> None:
+    """Similarity to the question, nudged by rare shared terms, the kind of fact the question
+    asks for (a date for 'when', a number for 'how many'), and the day it names."""
+    if not cands:
+        return
+    qtype = qtype or classify(question)
+    vectors = cache.vectors([c.text for c in cands])
+    sims = vectors @ query_vector
+    terms = key_terms(question)
+    identifiers = {t for t in terms if NUMBER.search(t)}
+    doc_rank: dict[str, int] = {}
+    for cand in sorted(cands, key=lambda c: c.hit.rank):
+        doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
+    wants_date = qtype.wants is AnswerKind.DATE
+    for cand, vector, sim in zip(cands, vectors, sims, strict=True):
+        cand.vector = vector
+        cand.similarity = float(sim)
+        tokens = set(tokenize(cand.text))
+        overlap = weighted_overlap(terms, tokens, idf, FOCUS_POWER)
+        bonus = LEXICAL_WEIGHT * overlap + DOC_PRIOR / doc_rank[cand.hit.doc_id]
+        if ANAPHORA.match(cand.text):
+            bonus -= 0.05
+        if identifiers & tokens:
+            bonus += 0.08
+        if not wants_date and is_state(cand) and cand.period is Period.CURRENT:
+            bonus += STATE_BONUS
+        if qtype.wants not in (AnswerKind.ANY, AnswerKind.OVERVIEW, AnswerKind.STATE) and (
+            contains_kind(cand.text, qtype.wants)
+        ):
+            bonus += KIND_BONUS
+        if _names_event_date(cand.text, qtype.event_dates):
+            cand.names_day = True
+            bonus += EVENT_DATE_BONUS
+        cand.score = cand.similarity + bonus
+
+def is_state(cand: Candidate) -> bool:
+    """From a document that describes the state during a period (it has a validity)."""
+    return bool(cand.hit.metadata.get("valid_from") or cand.hit.metadata.get("valid_to"))
