@@ -13,8 +13,8 @@ EVAL_GATES := --min dev:pass_rate=0.75 --min heldout:pass_rate=0.60 \
 
 .PHONY: run test install browser lint bench clean
 
+# app.py indexes the corpus itself when the index is missing or stale (one process, not two).
 run: $(STAMP)
-	$(BIN)/bot ingest --quiet
 	$(BIN)/python app.py
 
 test: $(STAMP) browser

@@ -1,7 +1,7 @@
 """Benchmark: `make run` to the first HTTP 200 with an up-to-date index, and the app's idle RSS.
 
 For each query encoder (`BOT_QUERY_ENCODER` onnx and torch, interleaved, `--repeats` times):
-runs `make run` (its stamp check, `bot ingest --quiet` finding nothing to do, then `app.py`)
+runs `make run` (its stamp check, then `app.py`, which finds the index up to date)
 on a free 127.0.0.1 port with `--data-dir` as BOT_DATA_DIR, polls the page until it answers
 200, then asks one question through `POST /api/ask` (so the encoder has really run), waits
 `--idle` seconds and reads the app process's RSS. The index is built once first (not timed).
