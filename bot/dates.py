@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 import re
 from enum import Enum
+from functools import lru_cache
 
 from bot.errors import InputError
 
@@ -97,9 +98,14 @@ def month_number(name: str) -> int:
     return MONTHS.get(key) or MONTHS[key[:3]]
 
 
-
 def mentioned_dates(text: str) -> list[dt.date]:
     """Dates a sentence mentions, most precise first; a bare month or year counts as its start."""
+    return list(_mentioned_dates(text))
+
+
+@lru_cache(maxsize=50_000)
+def _mentioned_dates(text: str) -> tuple[dt.date, ...]:
+    """Cached: every answer re-reads the same corpus sentences (about 60 per question)."""
     found: list[dt.date] = []
     taken: list[tuple[int, int]] = []
 
@@ -126,7 +132,7 @@ def mentioned_dates(text: str) -> list[dt.date]:
     for m in YEAR.finditer(text):
         if free(m.span()):
             found.append(dt.date(int(m.group(1)), 1, 1))
-    return found
+    return tuple(found)
 
 
 _DATE_PHRASE = re.compile(
