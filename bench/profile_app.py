@@ -36,7 +36,8 @@ BUCKETS = (
     ("answer: BM25", ("bm25s", "lexical.py")),
     # py-spy shortens some paths to the file name, so the tutor's modules are named by file.
     ("answer: rest of Tutor.ask", ("bot/answering", "bot/retrieval", "bot/checking",
-                                   "(tutor.py", "(extractive.py", "(sentences.py", "(selection.py", "(dates.py", "(scope.py",
+                                   "(tutor.py", "(extractive.py", "(sentences.py",
+                                   "(selection.py", "(dates.py", "(scope.py",
                                    "(checker_route.py", "(hybrid.py", "(query.py", "(types.py",
                                    "(routing.py", "(decide.py", "(rules.py", "(countries.py")),
     ("HTML rendering (bot/ui/render.py)", ("bot/ui/render.py",)),

@@ -21,12 +21,9 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 ENVIRONMENT_READERS = {"bot.config", "bot.memory"}
 
-# Still over the limits (issue 16): each entry is work left, not an exemption.
-LONG_MODULES = {
-}
-LONG_FUNCTIONS = {
-    "bot.ui.layout": "_build_chat_tab (120 lines; layout.py is shared with the study branch)",
-}
+# Still over the limits (issue 16): each entry is work left, not an exemption. (None left.)
+LONG_MODULES: dict[str, str] = {}
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:

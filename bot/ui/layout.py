@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: Gradio reads the `gr.EventData` an
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -61,6 +62,32 @@ def build_ui(services: Services) -> gr.Blocks:
 
 # -- Chat ------------------------------------------------------------------------------------
 def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> dict[str, Any]:
+    """The chat: transcript, feedback panel, question and date boxes, and their events."""
+    w = _chat_widgets()
+    _wire_asking(services, w, turns)
+    _wire_feedback(services, w, turns, pending)
+    return {"transcript": w.transcript, "question": w.question, "as_of": w.as_of}
+
+
+@dataclass
+class _ChatWidgets:
+    """The chat tab's components, built once and wired by the two functions below."""
+
+    transcript: Any
+    feedback_panel: Any
+    feedback_prompt: Any
+    reason: Any
+    send: Any
+    cancel: Any
+    feedback_status: Any
+    question: Any
+    as_of: Any
+    ask_button: Any
+    clear: Any
+    details: Any
+
+
+def _chat_widgets() -> _ChatWidgets:
     transcript = gr.HTML(
         value=render.render_transcript([]),
         js_on_load=render.TRANSCRIPT_JS,
@@ -108,6 +135,16 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
     with gr.Accordion("Answer details (JSON)", open=False):
         details = gr.JSON(elem_id="answer-json")
 
+    return _ChatWidgets(
+        transcript, feedback_panel, feedback_prompt, reason, send, cancel, feedback_status,
+        question, as_of, ask_button, clear, details,
+    )  # fmt: skip
+
+
+def _wire_asking(services: Services, w: _ChatWidgets, turns: gr.State) -> None:
+    """Ask (button, Enter, an example link) and New conversation."""
+    transcript, question, as_of, details = w.transcript, w.question, w.as_of, w.details
+    ask_button, clear = w.ask_button, w.clear
     slots = AnswerSlots(services.settings.concurrency)
 
     def answer(question_text: str, as_of_text: str, conversation: list):
@@ -141,6 +178,13 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
         **DIRECT,
     )
 
+
+def _wire_feedback(services: Services, w: _ChatWidgets, turns: gr.State, pending: gr.State) -> None:
+    """Thumbs up/down on a turn, then an optional reason, saved to the feedback file."""
+    transcript, reason, send, cancel = w.transcript, w.reason, w.send, w.cancel
+    feedback_panel, feedback_prompt, feedback_status = (
+        w.feedback_panel, w.feedback_prompt, w.feedback_status,
+    )  # fmt: skip
     def rate(conversation: list, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
@@ -177,7 +221,6 @@ def _build_chat_tab(services: Services, turns: gr.State, pending: gr.State) -> d
         outputs=[pending, feedback_panel, feedback_status],
         api_visibility="private",
     )
-    return {"transcript": transcript, "question": question, "as_of": as_of}
 
 
 # -- Sources ---------------------------------------------------------------------------------
