@@ -49,6 +49,18 @@ def test_generation_is_deterministic_for_a_seed(docs, timeline, items) -> None:
     assert build_quiz(items, "mixed", 10, seed=2).items != a.items
 
 
+def test_a_quiz_never_asks_one_lane_and_day_twice(items) -> None:
+    """Two true/false items on the same lane and day give each other away."""
+    for topic in TOPICS:
+        for seed in range(1, 13):
+            asked = [
+                i.question.split(":", 1)[0]
+                for i in build_quiz(items, topic, 10, seed=seed).items
+                if i.kind == "truefalse"
+            ]
+            assert len(asked) == len(set(asked)), (topic, seed)
+
+
 def test_every_topic_has_items_of_several_kinds(items) -> None:
     for topic in TOPICS:
         quiz = build_quiz(items, topic, 10, seed=3)

@@ -98,7 +98,8 @@ def _interleaved(items: list[Item], rng: random.Random) -> list[Item]:
 def build_quiz(
     items: list[Item], topic: str, n: int, seed: int, check: Check | None = None
 ) -> Quiz:
-    """Up to `n` items of `topic`, never two with the same answer from the same document."""
+    """Up to `n` items of `topic`, never two with the same answer from the same document, and
+    never two true/false items on the same lane and day (one would give the other away)."""
     check_topic(topic)
     if not 1 <= n <= MAX_ITEMS:
         raise InputError(f"A quiz has 1 to {MAX_ITEMS} questions, not {n}.")
@@ -107,14 +108,21 @@ def build_quiz(
     for item in _interleaved(for_topic(items, topic), random.Random(seed)):
         if len(quiz.items) == n:
             break
-        if (item.doc_id, item.answer) in seen:
+        if _repeat_key(item) in seen:
             continue
         if check is not None and not check(item):
             quiz.dropped.append(item)
             continue
-        seen.add((item.doc_id, item.answer))
+        seen.add(_repeat_key(item))
         quiz.items.append(item)
     return quiz
+
+
+def _repeat_key(item: Item) -> tuple[str, str]:
+    """What two items of one quiz must not share."""
+    if item.kind == "truefalse":  # "On <day> (<lane>): <state>" -> the day and the lane
+        return (item.kind, item.question.split(":", 1)[0])
+    return (item.doc_id, item.answer)
 
 
 def topic_stats(items: list[Item], check: Check) -> dict[str, dict[str, int]]:
