@@ -34,6 +34,7 @@ __all__ = [
     "citation_from", "cite_span", "compose", "key_terms", "score",
 ]  # fmt: skip
 
+
 @dataclass
 class Composition:
     text: str
@@ -42,6 +43,7 @@ class Composition:
     best_similarity: float
     coverage: float = 0.0
     lines: list[AnswerLine] = field(default_factory=list)
+
 
 def cite_span(n: int, hit: Hit, start: int, end: int, score: float, historical: bool) -> Citation:
     """The citation of hit.text[start:end]: one place that turns a passage into a source card,
@@ -67,8 +69,10 @@ def cite_span(n: int, hit: Hit, start: int, end: int, score: float, historical: 
         historical=historical,
     )
 
+
 def citation_from(n: int, cand: Candidate) -> Citation:
     return cite_span(n, cand.hit, cand.start, cand.end, cand.score, cand.period is Period.HISTORY)
+
 
 @dataclass(frozen=True)
 class ComposeRequest:
@@ -83,6 +87,7 @@ class ComposeRequest:
     coverage_terms: frozenset[str]
     min_coverage: float
     qtype: QuestionType
+
 
 def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> Composition:
     """Current state first, then history with the date it ended; every sentence cited.
@@ -127,6 +132,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     text = answer_text(lines, request.as_of)
     return Composition(text, citations, False, best, coverage, lines)
 
+
 def _lines(chosen: list[Candidate], overview: bool) -> tuple[list[AnswerLine], list[Citation]]:
     """Answer lines in reading order, each citing its passage; one citation per passage."""
     if overview:
@@ -153,6 +159,7 @@ def _lines(chosen: list[Candidate], overview: bool) -> tuple[list[AnswerLine], l
         until = cand.hit.metadata.get("valid_to", "") if role == "history" else ""
         lines.append(AnswerLine(role, cand.text, (n,), str(until)))
     return lines, citations
+
 
 def answer_text(lines: list[AnswerLine], as_of: dt.date) -> str:
     """The plain-text answer (CLI, JSON, evaluation): written from the lines, never parsed."""

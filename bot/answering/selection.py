@@ -51,14 +51,17 @@ def current_states(current: list[Candidate], threshold: float) -> list[Candidate
         return []
     return [c for c in current if is_state(c)]
 
+
 def _repeats(cand: Candidate, other: Candidate) -> bool:
     """Says the same thing: close in meaning and no number or date the other lacks."""
     if float(cand.vector @ other.vector) <= DUPLICATE_SIMILARITY:
         return False
     return set(NUMBERS.findall(cand.text)) <= set(NUMBERS.findall(other.text))
 
+
 def _doc_offset(cand: Candidate) -> int:
     return int(cand.hit.metadata["start"]) + cand.start
+
 
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between)."""
@@ -67,6 +70,7 @@ def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
         c.hit.doc_id == cand.hit.doc_id and 0 <= start - (_doc_offset(c) + len(c.text)) <= 3
         for c in chosen
     )
+
 
 def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """The best sentence and a few more close to it, skipping near-repeats.
@@ -90,11 +94,13 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
         chosen.append(picked)
     return chosen
 
+
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
     """A sentence naming the asked-about day counts as close enough, whatever its wording."""
     if cand.names_day and cand.similarity < threshold:
         return replace(cand, similarity=threshold)
     return cand
+
 
 def _first_acceptable(
     ranked: list[Candidate], chosen: list[Candidate], best: float, threshold: float
@@ -112,6 +118,7 @@ def _first_acceptable(
             continue
         return cand
     return None
+
 
 def earlier_state(
     question: str, cands: list[Candidate], chosen: list[Candidate], threshold: float
@@ -136,6 +143,7 @@ def earlier_state(
         and c.similarity >= threshold
     ]
     return [max(ended, key=lambda c: c.score)] if ended else []
+
 
 def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """The lead fact of each of the few best documents, in time order when they are events.
@@ -164,6 +172,7 @@ def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]
             continue
         chosen.append(cand)
     return sorted(chosen, key=_event_order)
+
 
 def _event_order(cand: Candidate) -> tuple[int, dt.date, float]:
     """Dated facts first, oldest first; undated ones after, best first."""

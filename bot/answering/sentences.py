@@ -71,6 +71,7 @@ class Candidate:
     vector: np.ndarray | None = None
     names_day: bool = False  # names the day the question asks about: evidence in itself
 
+
 class SentenceCache:
     """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing."""
 
@@ -95,6 +96,7 @@ class SentenceCache:
                     self._vectors.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
+
 def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
     """Sentences of the retrieved chunks that may speak for the as-of date."""
     found: list[Candidate] = []
@@ -114,9 +116,11 @@ def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
             found.append(Candidate(hit, sentence, start, end, period))
     return found
 
+
 def key_terms(question: str) -> set[str]:
     """Search terms of the question, leaving out Japanese/Korean runs (they were translated)."""
     return {t for t in tokenize(question) if t.isascii()}
+
 
 def weighted_overlap(
     terms: set[str], tokens: set[str], idf: Callable[[str], float], power: float = 1.0
@@ -124,6 +128,7 @@ def weighted_overlap(
     """Share of the terms found, each weighted by idf**power (power > 1 favours rare terms)."""
     total = sum(idf(t) ** power for t in terms)
     return sum(idf(t) ** power for t in terms & tokens) / total if total else 0.0
+
 
 def _names_event_date(sentence: str, event_dates: tuple[dt.date, ...]) -> bool:
     """The sentence mentions a day (or month) the question names as its subject."""
@@ -135,6 +140,7 @@ def _names_event_date(sentence: str, event_dates: tuple[dt.date, ...]) -> bool:
         for d in found
         for e in event_dates
     )
+
 
 def score(
     cands: list[Candidate],
@@ -177,6 +183,7 @@ def score(
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
+
 
 def is_state(cand: Candidate) -> bool:
     """From a document that describes the state during a period (it has a validity)."""
