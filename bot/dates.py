@@ -169,11 +169,13 @@ def question_as_of(question: str) -> dt.date | None:
     dates = mentioned_dates(phrase)
     if not dates:
         return None
-    if YEAR.fullmatch(phrase):
-        return dt.date(dates[0].year, 12, 31)
     if MONTH_YEAR.fullmatch(phrase):
         return _month_end(dates[0])
-    return dates[0]
+    if DAY_MONTH_YEAR.search(phrase) or ISO.search(phrase) or MONTH_YEAR.search(phrase):
+        return dates[0]
+    # A year alone, or with a word ("in late 2019", "during mid 2020"): its last day, never
+    # its first (1 January would hide almost everything that year).
+    return dt.date(dates[0].year, 12, 31)
 
 
 def _month_end(day: dt.date) -> dt.date:

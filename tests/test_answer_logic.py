@@ -179,6 +179,32 @@ def test_a_year_as_a_label_is_not_an_event_date() -> None:
     )
 
 
+def test_an_announcing_sentence_brings_what_it_announces() -> None:
+    """The sentences after "... three dates ..." are its content, however little they share
+    with the question's words."""
+    text = (
+        "Sources give three dates for the end of case DS590. Seoul spoke on 16 March 2023. "
+        "The filing was dated 23 March 2023. Geneva posted a notice on 24 March 2023. "
+        "Panels in other cases took years."
+    )
+    result = compose([passage("end", text, 1)], request("three dates for the end of case DS590"),
+                     SentenceCache(EMBEDDER))  # fmt: skip
+    quoted = [line.text for line in result.lines]
+    assert quoted[:4] == [
+        "Sources give three dates for the end of case DS590.",
+        "Seoul spoke on 16 March 2023.",
+        "The filing was dated 23 March 2023.",
+        "Geneva posted a notice on 24 March 2023.",
+    ]
+
+
+def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
+    from bot.dates import question_as_of
+
+    assert question_as_of("the conditions japan set in late 2019") == dt.date(2019, 12, 31)
+    assert question_as_of("was korea in group a in may 2020") == dt.date(2020, 5, 31)
+
+
 def test_without_dates_keeps_the_subject() -> None:
     from bot.answering.dates import without_dates
 

@@ -59,6 +59,17 @@ def _repeats(cand: Candidate, other: Candidate) -> bool:
     return set(NUMBERS.findall(cand.text)) <= set(NUMBERS.findall(other.text))
 
 
+# "Sources give three dates for the end of DS590." is incomplete without the three dates, which
+# follow it and may not name DS590 at all (so their similarity to the question is low).
+ANNOUNCES = re.compile(
+    r"(?<!\bthe )(?<!\bthese )(?<!\bthose )(?<!\bits )(?<!\btheir )"  # "the three items": a name
+    r"\b(two|three|four|[2-4])\s+(?:\w+\s+)?(?:dates|reasons|conditions|changes|steps|"
+    r"items|ways|types|kinds|groups|criteria|parts|points|measures|requirements)\b",
+    re.IGNORECASE,
+)
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
+
+
 def _doc_offset(cand: Candidate) -> int:
     return int(cand.hit.metadata["start"]) + cand.start
 
@@ -84,6 +95,12 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     chosen: list[Candidate] = []
     best = max(c.score for c in cands)
     while len(chosen) < MAX_SENTENCES:
+        announced = [
+            c for c in _announced(cands, chosen) if not any(_repeats(c, x) for x in chosen)
+        ]
+        if announced:
+            chosen.append(announced[0])
+            continue
         ranked = sorted(
             (c for c in cands if c not in chosen),
             key=lambda c: -(c.score + (NEXT_SENTENCE_BONUS if _follows(c, chosen) else 0.0)),
@@ -93,6 +110,27 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
             break
         chosen.append(picked)
     return chosen
+
+
+def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """The sentences a chosen one announces ("... three dates ..."), in reading order."""
+    out: list[Candidate] = []
+    for lead in chosen:
+        m = ANNOUNCES.search(lead.text)
+        if not m:
+            continue
+        word = m.group(1).lower()
+        count = int(word) if word.isdigit() else COUNT_WORDS[word]
+        after = sorted(
+            (
+                c
+                for c in cands
+                if c.hit.doc_id == lead.hit.doc_id and _doc_offset(c) > _doc_offset(lead)
+            ),
+            key=_doc_offset,
+        )
+        out.extend(c for c in after[:count] if c not in chosen and c not in out)
+    return out
 
 
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
