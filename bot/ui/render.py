@@ -14,12 +14,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from bot.answering.types import Answer, Citation
 from bot.dates import format_date
 from bot.ingest.documents import published_label
 from bot.ui.examples import AUDIENCE_EXAMPLES, REFUSAL_SUGGESTIONS
 from bot.ui.state import Turn, numbered
 
+_DOCUMENT_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 MARKER = re.compile(r"\[(\d+)\]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 SHOWN_QUESTION_CHARS = 400
@@ -76,7 +79,7 @@ DOCUMENT_CSS = """
 .doc-meta th, .doc-meta td, .doc-meta table { border: none; background: none; }
 .doc-meta h2 { margin: .2em 0 .5em 0; }
 .doc-body { max-width: 52em; line-height: 1.55; }
-.doc-body p { margin: .5em 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.doc-body p { margin: .5em 0; overflow-wrap: anywhere; }
 .doc-body li { margin: .2em 0; }
 .doc-empty { color: #6b7280; }
 """
@@ -344,37 +347,11 @@ def render_document_meta(doc_id: str, meta: Mapping[str, Any]) -> str:
 
 
 def render_document_body(text: str) -> str:
-    """A Markdown body shown as escaped text: headings, bullets and paragraphs, no raw HTML."""
-    blocks: list[str] = []
-    paragraph: list[str] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            blocks.append(f"<p>{escape(' '.join(paragraph))}</p>")
-            paragraph.clear()
-        if items:
-            blocks.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            flush()
-        elif line.startswith("#"):
-            flush()
-            level = min(len(line) - len(line.lstrip("#")) + 1, 5)
-            blocks.append(f"<h{level}>{escape(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith(("- ", "* ")):
-            if paragraph:
-                flush()
-            items.append(line[2:])
-        else:
-            if items:
-                flush()
-            paragraph.append(line)
-    flush()
-    return f'<div class="doc-body">{"".join(blocks)}</div>'
+    """A Markdown body as HTML (markdown-it-py, raw HTML off, so a document cannot inject
+    markup); headings are shifted one level down under the document's own title."""
+    html = _DOCUMENT_MARKDOWN.render(text)
+    html = re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", html)
+    return f'<div class="doc-body">{html}</div>'
 
 
 def render_no_document(message: str = "Choose a document to read it.") -> str:
