@@ -9,13 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from bot.answering.types import Answer, Citation
+from bot.checking import check_product, parse_check_question
+from bot.checking.countries import find_countries
+from bot.checking.render import render_markdown
 from bot.errors import TutorError
+from bot.retrieval.query import content_terms
 
-if TYPE_CHECKING:
-    from bot.answering.tutor import Tutor
+# How the checker cites a step: (card number, document id, the step's claim) -> a citation of
+# the document's sentence closest to the claim, or None. The tutor provides it; the checker
+# needs nothing else from the tutor.
+CiteDocument = Callable[[int, str, str], Citation | None]
 
 UNCOVERED_PRODUCT = (
     "I can't answer that from the course material: it covers the licence rules for three "
@@ -33,24 +40,20 @@ NOT_PRODUCT = re.compile(
 )
 
 
-def _named_product(question: str, tutor: Tutor) -> str:
+def _named_product(question: str, rules: Any) -> str:
     """The words left once licence wording, places and dates are taken out: the product."""
-    from bot.checking.countries import find_countries
-    from bot.retrieval.query import content_terms
-
     text = question
-    for _, words in find_countries(question, tutor.rules()):
+    for _, words in find_countries(question, rules):
         text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
     text = NOT_PRODUCT.sub(" ", text)
     words = [w for w in content_terms(text) if w.isalpha() and len(w) > 2]
     return " ".join(words[:5])
 
 
-def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer | None:
-    from bot.checking import check_product, parse_check_question
-    from bot.checking.render import render_markdown
-
-    rules = tutor.rules()
+def answer_with_checker(
+    question: str, as_of: dt.date, rules: Any, cite: CiteDocument
+) -> Answer | None:
+    """The checker's verdict for a licence question, or None when it is not one."""
     request = parse_check_question(question, rules)
     if request is None:
         return None
@@ -62,7 +65,7 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     except TutorError as exc:
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
-    product = _named_product(question, tutor) if data["item"] is None else ""
+    product = _named_product(question, rules) if data["item"] is None else ""
     if product:
         # A product the course does not cover: say so plainly instead of asking which of
         # the three items it is.
@@ -79,7 +82,7 @@ def answer_with_checker(tutor: Tutor, question: str, as_of: dt.date) -> Answer |
     for step in data["steps"]:
         doc_id = step.get("citation")
         if doc_id and doc_id not in numbers:
-            citation = tutor.citation_for_doc(len(citations) + 1, doc_id, step["text"])
+            citation = cite(len(citations) + 1, doc_id, step["text"])
             if citation is not None:
                 citations.append(citation)
                 numbers[doc_id] = citation.n

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.answering.checker_route import answer_with_checker
 from bot.answering.dates import parse_as_of, question_as_of, without_dates
 from bot.answering.extractive import (
     ComposeRequest,
@@ -29,9 +30,11 @@ from bot.answering.extractive import (
 )
 from bot.answering.outcome import Asked, Found, Judged, to_answer
 from bot.answering.question import QuestionType, classify
+from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
 from bot.answering.validate import clean_question
+from bot.checking.rules import load_rules
 from bot.config import Settings
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
@@ -102,8 +105,6 @@ class Tutor:
 
     def rules(self) -> Any:
         """The checker's rules from this tutor's own rules folder (loaded once per folder)."""
-        from bot.checking.rules import load_rules
-
         return load_rules(self.settings.rules_dir)
 
     def source_documents(self) -> dict[str, dict[str, Any]]:
@@ -259,13 +260,10 @@ class Tutor:
 
     def _route_to_checker(self, text: str, as_of: dt.date) -> Answer | None:
         """Licence questions are decided by rules, not by similarity search."""
-        from bot.answering.checker_route import answer_with_checker
-
-        return answer_with_checker(self, text, as_of)
+        return answer_with_checker(text, as_of, self.rules(), self.citation_for_doc)
 
     def _outside_scope(self, text: str, as_of: dt.date) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""
-        from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
         covered = jurisdictions(self.source_documents().values())
         country = foreign_jurisdiction(text, self.rules(), covered)
         if country is None:
