@@ -41,11 +41,8 @@ _INTENT = re.compile(
 )
 # "Is 25% HF listed?" is a product question only when a product is named: "Is South Korea
 # listed in Appended Table 3?" is a question about the white list.
-# Only yes/no questions: "Above what concentration is HF controlled?" asks for a fact. The
-# yes/no clause may follow the product's description: "our acid is 25% HF, is it listed?".
-_LISTED = re.compile(
-    r"(?:^|[,.;:!?]\s*)(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE
-)
+# Only yes/no questions: "Above what concentration is HF controlled?" asks for a fact.
+_LISTED = re.compile(r"^\s*(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
 
 
 def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:
