@@ -207,7 +207,7 @@ def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
 
 
 def test_without_dates_keeps_the_subject() -> None:
-    from bot.answering.dates import without_dates
+    from bot.dates import without_dates
 
     assert without_dates("was korea in group a on 1 may 2020?") == "was korea in group a ?"
     assert without_dates("what about in 2020") == "what about"

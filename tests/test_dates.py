@@ -38,9 +38,3 @@ def test_periods_and_months() -> None:
     assert stated_day_or_period("no date here") == (None, None)
     assert [month_number(m) for m in ("Sept.", "sep", "June", "jul")] == [9, 9, 6, 7]
     assert format_date(DAY) == "28 August 2019"
-
-
-def test_old_import_path_still_works() -> None:
-    from bot.answering import dates
-
-    assert dates.format_date is format_date

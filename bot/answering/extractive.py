@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bot.answering.dates import Period, format_date
 from bot.answering.question import QuestionType
 from bot.answering.selection import current_states, earlier_state, select, select_overview
 from bot.answering.sentences import (
@@ -26,6 +25,7 @@ from bot.answering.sentences import (
     weighted_overlap,
 )
 from bot.answering.types import AnswerLine, Citation
+from bot.dates import Period, format_date
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
 

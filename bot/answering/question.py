@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from bot.answering.dates import mentioned_dates
+from bot.dates import mentioned_dates
 
 
 class AnswerKind(Enum):

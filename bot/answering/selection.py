@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from bot.answering.dates import Period, mentioned_dates
 from bot.answering.sentences import Candidate, is_state
+from bot.dates import Period, mentioned_dates
 
 MAX_SENTENCES = 5
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.dates import Period, mentioned_dates, period_of, starts_after
 from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
+from bot.dates import Period, mentioned_dates, period_of, starts_after
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from bot.answering.checker_route import answer_with_checker
-from bot.answering.dates import parse_as_of, question_as_of, without_dates
 from bot.answering.extractive import (
     ComposeRequest,
     Composition,
@@ -36,6 +35,7 @@ from bot.answering.types import Answer, Citation
 from bot.answering.validate import clean_question
 from bot.checking.rules import load_rules
 from bot.config import Settings
+from bot.dates import parse_as_of, question_as_of, without_dates
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from bot.config import Settings
+from bot.dates import mentioned_dates
 from bot.retrieval import store
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.lexical import LexicalIndex
@@ -208,8 +209,6 @@ class SearchIndex:
 
 
 def _date_index(metadatas: dict[str, dict[str, Any]]) -> dict[dt.date, list[str]]:
-    from bot.answering.dates import mentioned_dates
-
     index: dict[dt.date, list[str]] = {}
     for chunk_id, meta in metadatas.items():
         for day in set(mentioned_dates(str(meta["chunk_text"]))):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from bot.answering.dates import parse_as_of
 from bot.config import load_settings
+from bot.dates import parse_as_of
 from bot.errors import TutorError
 from bot.study.timeline import LANES, LaneStatus, load_timeline
 

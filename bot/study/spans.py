@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from bot.answering.dates import DAY_MONTH_YEAR, MONTHS
+from bot.dates import DAY_MONTH_YEAR, MONTHS
 
 NUMBER = re.compile(
     r"\b(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%|\s(?:countries|days|hours|years|months|"

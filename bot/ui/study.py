@@ -12,8 +12,8 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answering.dates import parse_as_of
 from bot.answering.tutor import AskOptions
+from bot.dates import parse_as_of
 from bot.errors import TutorError
 from bot.study import session as quiz
 from bot.study.command import lane_lines
