@@ -66,8 +66,6 @@ def proper_names(text: str) -> list[str]:
     return [t for name in names for t in tokenize(name)]
 
 
-
-
 class Tutor:
     """Answers questions from the live index; safe to share between threads."""
 
@@ -97,7 +95,10 @@ class Tutor:
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
-        routed = self._route_to_checker(text, as_of) or self._outside_scope(text, as_of)
+        rules = self.rules()  # one stat of the rule files per question, for both routes
+        routed = self._route_to_checker(text, as_of, rules) or self._outside_scope(
+            text, as_of, rules
+        )
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
             return routed
@@ -258,14 +259,14 @@ class Tutor:
         both = self.embeddings.encode([query.focus, query.text]).sum(axis=0)
         return both / np.linalg.norm(both)
 
-    def _route_to_checker(self, text: str, as_of: dt.date) -> Answer | None:
+    def _route_to_checker(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Licence questions are decided by rules, not by similarity search."""
-        return answer_with_checker(text, as_of, self.rules(), self.citation_for_doc)
+        return answer_with_checker(text, as_of, rules, self.citation_for_doc)
 
-    def _outside_scope(self, text: str, as_of: dt.date) -> Answer | None:
+    def _outside_scope(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""
         covered = jurisdictions(self.source_documents().values())
-        country = foreign_jurisdiction(text, self.rules(), covered)
+        country = foreign_jurisdiction(text, rules, covered)
         if country is None:
             return None
         message = out_of_scope_message(country)
