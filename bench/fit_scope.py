@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from bot.answering.scope_model import FEATURE_NAMES, MODEL_FILE
+from bot.answering.scope_model import FEATURE_NAMES, MODEL_FILE, ScopeFeatures, ScopeModel
 from bot.answering.tutor import AskOptions, Tutor
 from bot.config import load_settings, offline_environment
 from bot.errors import InputError
@@ -114,12 +114,9 @@ def decisive_cues(x: np.ndarray, y: np.ndarray) -> tuple[str, ...]:
     return tuple(found)
 
 
-def with_decisive(p: np.ndarray, x: np.ndarray, decisive: tuple[str, ...]) -> np.ndarray:
-    """Probabilities with rows that carry a decisive cue set to 1 (as ScopeModel does)."""
-    p = p.copy()
-    for name in decisive:
-        p[x[:, FEATURE_NAMES.index(name)] >= 1.0] = 1.0
-    return p
+def probabilities(scope: ScopeModel, x: np.ndarray) -> np.ndarray:
+    """P(refuse) per row, computed by the run-time model itself (decisive cues included)."""
+    return np.array([scope.refuse_probability(ScopeFeatures(*row)) for row in x])
 
 
 def sweep(p: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float]]:
@@ -157,7 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=1000)
     model.fit(scaler.transform(x), y)
-    p_dev = with_decisive(model.predict_proba(scaler.transform(x_dev))[:, 1], x_dev, decisive)
+    scope = ScopeModel(
+        coef=tuple(float(v) for v in model.coef_[0]),
+        intercept=float(model.intercept_[0]),
+        mean=tuple(float(v) for v in scaler.mean_),
+        scale=tuple(float(v) for v in scaler.scale_),
+        threshold=0.5,
+        decisive=decisive,
+    )
+    p_dev = probabilities(scope, x_dev)
     table = sweep(p_dev, y_dev)
     ok = [row for row in table if row[1] <= MAX_FALSE_REFUSALS]
     threshold, fr, recall = max(ok, key=lambda r: (r[2], -r[1], r[0]))
@@ -169,21 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     result = {
-        "features": list(FEATURE_NAMES),
-        "coef": [float(v) for v in model.coef_[0]],
-        "intercept": float(model.intercept_[0]),
-        "mean": [float(v) for v in scaler.mean_],
-        "scale": [float(v) for v in scaler.scale_],
-        "threshold": threshold,
-        "decisive": list(decisive),
+        **replace(scope, threshold=threshold).to_dict(),
         "fitted_on": "evals/core.jsonl (dev) + generated off-topic questions",
         "dev": {"false_refusal_rate": fr, "refusal_recall": recall, "rows": int(len(y_dev))},
     }
     heldout = settings.evals_dir / "heldout.jsonl"
     if heldout.is_file():
         x_h, y_h = dataset_rows(tutor, heldout)
-        p_h = model.predict_proba(scaler.transform(x_h))[:, 1]
-        p_h = with_decisive(p_h, x_h, decisive) >= threshold
+        p_h = probabilities(scope, x_h) >= threshold
         h_fr = float(p_h[y_h == 0].mean())
         h_recall = float(p_h[y_h == 1].mean())
         result["heldout_report_only"] = {"false_refusal_rate": h_fr, "refusal_recall": h_recall}
