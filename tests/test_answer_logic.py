@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from bot.answering import selection
-from bot.answering.extractive import ComposeRequest, SentenceCache, compose
+from bot.answering.extractive import ComposeRequest, SentenceCache, candidates, compose, score
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
 from bot.retrieval.embedder import Embedder, HashingEmbedder
@@ -100,6 +100,28 @@ def test_when_question_prefers_the_dated_sentence() -> None:
                      SentenceCache(EMBEDDER))  # fmt: skip
     assert not result.refused
     assert "28 August 2019" in result.lines[0].text
+
+
+def test_a_follow_ups_own_words_outweigh_the_carried_topic() -> None:
+    # "so when was the panel established" after a question about the blocked panel request:
+    # the carried topic ("blocked first request") must not outvote the follow-up's own words.
+    hits = [
+        passage("panel", "Japan blocked the first panel request on 29 June 2020. "
+                "The panel was established on 29 July 2020.", 1),
+    ]  # fmt: skip
+    own = "when was the panel established"
+    asked = request(f"{own} japan blocked first request", focus=own,
+                    query_vector=EMBEDDER.encode([own])[0])  # fmt: skip
+    cands = candidates(hits, AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype, asked.focus)  # fmt: skip
+    with_focus = {c.text: c.score for c in cands}
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype)  # fmt: skip
+    without = {c.text: c.score for c in cands}
+    established = next(t for t in with_focus if "established" in t)
+    blocked = next(t for t in with_focus if "blocked" in t)
+    assert with_focus[established] - with_focus[blocked] > without[established] - without[blocked]
 
 
 def test_overview_gives_one_lead_fact_per_document_in_time_order(monkeypatch) -> None:

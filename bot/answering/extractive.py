@@ -87,6 +87,7 @@ class ComposeRequest:
     coverage_terms: frozenset[str]
     min_coverage: float
     qtype: QuestionType
+    focus: str = ""  # a follow-up's own words, without the topic carried from earlier turns
 
 
 def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> Composition:
@@ -96,7 +97,10 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     quote leave the question's telling terms unanswered.
     """
     cands = candidates(hits, request.as_of)
-    score(cands, request.question, request.query_vector, cache, request.idf, request.qtype)
+    score(
+        cands, request.question, request.query_vector, cache, request.idf, request.qtype,
+        request.focus,
+    )
     best = max((c.similarity for c in cands), default=0.0)
     chosen: list[Candidate] = []
     overview = request.qtype.broad and best >= request.threshold

@@ -51,6 +51,11 @@ STATE_BONUS = 0.2
 
 FOCUS_POWER = 1.0
 
+# In a follow-up ("so when did the panel get set up?"), the share of the shared-term bonus that
+# goes to the follow-up's own words; the rest goes to all terms, the carried topic included.
+# The query vector weighs the two the same way (`Tutor._query_vector`).
+OWN_WORDS_SHARE = 0.5
+
 # A sentence holding the kind of fact the question asks for (a date for "when", a number for
 # "how many", an identifier for "which row") is the likelier answer.
 KIND_BONUS = 0.08
@@ -149,6 +154,7 @@ def score(
     cache: SentenceCache,
     idf: Callable[[str], float],
     qtype: QuestionType | None = None,
+    focus: str = "",
 ) -> None:
     """Similarity to the question, nudged by rare shared terms, the kind of fact the question
     asks for (a date for 'when', a number for 'how many'), and the day it names."""
@@ -158,6 +164,7 @@ def score(
     vectors = cache.vectors([c.text for c in cands])
     sims = vectors @ query_vector
     terms = key_terms(question)
+    own = key_terms(focus) & terms if focus else set()
     identifiers = {t for t in terms if NUMBER.search(t)}
     doc_rank: dict[str, int] = {}
     for cand in sorted(cands, key=lambda c: c.hit.rank):
@@ -168,6 +175,9 @@ def score(
         cand.similarity = float(sim)
         tokens = set(tokenize(cand.text))
         overlap = weighted_overlap(terms, tokens, idf, FOCUS_POWER)
+        if own:  # a follow-up: its own words weigh as much as the carried topic
+            own_overlap = weighted_overlap(own, tokens, idf, FOCUS_POWER)
+            overlap = (1 - OWN_WORDS_SHARE) * overlap + OWN_WORDS_SHARE * own_overlap
         bonus = LEXICAL_WEIGHT * overlap + DOC_PRIOR / doc_rank[cand.hit.doc_id]
         if ANAPHORA.match(cand.text):
             bonus -= 0.05

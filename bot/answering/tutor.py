@@ -181,6 +181,7 @@ class Tutor:
             # With a scope model, coverage is one of its signals rather than a bar of its own.
             min_coverage=0.0 if self.scope_model else self.settings.min_coverage,
             qtype=asked.qtype,
+            focus=query.focus if query.carried_terms else "",
         )
         composition = compose(found.candidates, request, self.cache)
         features = self._scope_features(asked.corrected, found.hits, composition, request, lexical)
