@@ -32,6 +32,22 @@ def test_bm25_alone_finds_identifiers(tutor: Tutor, query: str, doc_id: str) -> 
     assert doc_id in [h.doc_id for h in hits]
 
 
+def test_every_retrieved_document_brings_its_opening_chunk(tutor: Tutor) -> None:
+    hits = tutor.index.search("What did Group B mean for exporters?", None, 8, "hybrid")
+    later = [h for h in hits if int(h.metadata["chunk_index"]) > 0]
+    assert later, "the query should retrieve a chunk past a document's opening"
+    widened = tutor.index.with_lead_chunks(hits)
+    assert widened[: len(hits)] == hits
+    openings = {h.doc_id: h for h in widened if int(h.metadata["chunk_index"]) == 0}
+    added = widened[len(hits) :]
+    assert added, "some retrieved document's opening chunk was not retrieved itself"
+    for hit in later:
+        assert hit.doc_id in openings
+    for opening in added:  # an added opening ranks with its document's best retrieved chunk
+        assert opening.rank == min(h.rank for h in hits if h.doc_id == opening.doc_id)
+    assert len({h.chunk_id for h in widened}) == len(widened)
+
+
 def test_langchain_retriever_interface(tutor: Tutor) -> None:
     retriever = HybridRetriever(index=tutor.index, k=4)
     docs = retriever.invoke("When did the removal from the white list take effect?")

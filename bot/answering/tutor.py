@@ -148,7 +148,8 @@ class Tutor:
         return Asked(text, as_of, corrected, query, qtype)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:
-        """The ranked passages, plus the chunks that continue them or name the asked day."""
+        """The ranked passages, plus the chunks that continue them, open their documents (where
+        a document states its topic or status) or name the asked day."""
         t0 = time.perf_counter()
         vector = self._query_vector(asked.query)
         timings["embed"] = _ms(t0)
@@ -156,7 +157,7 @@ class Tutor:
         k = opts.k or self.settings.top_k
         mode = opts.retriever or self.settings.retriever  # type: ignore[assignment]
         hits = self.index.search(asked.query.lexical_text, vector, k, mode)
-        candidates = self.index.with_next_chunks(hits)
+        candidates = self.index.with_lead_chunks(self.index.with_next_chunks(hits))
         if asked.qtype.event_dates:
             candidates = self.index.chunks_mentioning(asked.qtype.event_dates, candidates)
         timings["retrieve"] = _ms(t0)

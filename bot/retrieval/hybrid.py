@@ -135,6 +135,20 @@ class SearchIndex:
         ]
         return present + list({h.chunk_id: h for h in extra}.values())
 
+    def with_lead_chunks(self, hits: list[Hit]) -> list[Hit]:
+        """Add the opening chunk of each retrieved document, at that document's rank: a
+        document states its topic or status first ("From 28 August 2019 to 20 July 2023, South
+        Korea was not in Group A"), and a question may retrieve only a later chunk of it."""
+        snap = self.snapshot()
+        present = {h.chunk_id for h in hits}
+        extra: list[Hit] = []
+        for hit in hits:
+            lead = snap.positions.get((hit.doc_id, 0))
+            if lead and lead not in present:
+                present.add(lead)
+                extra.append(Hit(lead, snap.metadatas[lead], 0.0, rank=hit.rank))
+        return hits + extra
+
     def with_next_chunks(self, hits: list[Hit], top: int = 3) -> list[Hit]:
         """Add the chunk that follows each of the top hits: a sentence that announces a list
         ("Japan named three conditions.") often has the list in the next chunk."""
