@@ -159,17 +159,6 @@ def _torch_threads(count: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _message_text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(
-        part if isinstance(part, str) else str(part.get("text", ""))
-        for part in content
-        if isinstance(part, str) or part.get("type") == "text"
-    )
-
-
 def _cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
     positions = [text.find(s) for s in stop or [] if s and s in text]
     return (text[: min(positions)], True) if positions else (text, False)
@@ -203,7 +192,7 @@ class LocalChatModel(BaseChatModel):
 
     def _inputs(self, messages: list[BaseMessage]) -> tuple[Any, dict[str, Any]]:
         tokenizer, _ = self.load()
-        chat = [{"role": ROLES.get(m.type, "user"), "content": _message_text(m)} for m in messages]
+        chat = [{"role": ROLES.get(m.type, "user"), "content": m.text} for m in messages]
         inputs = tokenizer.apply_chat_template(
             chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )

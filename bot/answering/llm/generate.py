@@ -35,6 +35,12 @@ GRACE_S = 2.0  # beyond the client's own timeout, so its clearer error wins the 
 CONDENSE_TIMEOUT_S = 30.0
 MAX_QUERY_CHARS = 400
 MAX_DETAILS = 5  # removed sentences quoted in the notes; the rest are counted
+REMOVAL_REASONS = (  # (verdict, why for one sentence, why for several)
+    (Verdict.UNSUPPORTED, "its source did not support it", "their sources did not support them"),
+    (Verdict.UNCITED, "it cited no source", "they cited no source"),
+    (Verdict.BAD_MARKER, "it cited a source that does not exist",
+     "they cited sources that do not exist"),
+)
 
 
 class ModelTimeout(TimeoutError):
@@ -56,14 +62,6 @@ def _run_with_deadline(call: Callable[[], T], timeout_s: float) -> T:
         return future.result(timeout=timeout_s)
     except FutureTimeout:
         raise ModelTimeout(f"no reply within {timeout_s:g} s") from None
-
-
-def _chunk_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content if p)
-    return str(content or "")
 
 
 def _describe(exc: BaseException) -> str:
@@ -100,28 +98,12 @@ def _short(text: str, limit: int = 140) -> str:
 def removal_notes(verification: Verification) -> list[str]:
     """One summary line per kind of removal, then one line per removed sentence."""
     removed = verification.removed
-    by_kind = {
-        kind: [s for s in removed if s.verdict is kind]
-        for kind in (Verdict.UNSUPPORTED, Verdict.UNCITED, Verdict.BAD_MARKER)
-    }
-    notes: list[str] = []
-    if n := len(by_kind[Verdict.UNSUPPORTED]):
-        notes.append(
-            f"{_count(n, 'sentence was', 'sentences were')} removed because "
-            f"{'its source' if n == 1 else 'their sources'} did not support "
-            f"{'it' if n == 1 else 'them'}."
-        )
-    if n := len(by_kind[Verdict.UNCITED]):
-        notes.append(
-            f"{_count(n, 'sentence was', 'sentences were')} removed because "
-            f"{'it' if n == 1 else 'they'} cited no source."
-        )
-    if n := len(by_kind[Verdict.BAD_MARKER]):
-        notes.append(
-            f"{_count(n, 'sentence was', 'sentences were')} removed because "
-            f"{'it cited a source' if n == 1 else 'they cited sources'} that "
-            f"{'does' if n == 1 else 'do'} not exist."
-        )
+    notes = [
+        f"{_count(n, 'sentence was', 'sentences were')} removed because "
+        f"{one if n == 1 else several}."
+        for verdict, one, several in REMOVAL_REASONS
+        if (n := sum(s.verdict is verdict for s in removed))
+    ]
     notes.extend(f'Removed: "{_short(s.claim)}" ({s.reason}).' for s in removed[:MAX_DETAILS])
     if len(removed) > MAX_DETAILS:
         notes.append(f"… and {len(removed) - MAX_DETAILS} more removed sentences.")
@@ -270,7 +252,7 @@ def generate_answer(
         message = _run_with_deadline(lambda: chat_model.invoke(messages), timeout + GRACE_S)
     except Exception as exc:
         return _unreachable(extractive, exc, {"llm": _ms(started)})
-    reply = _chunk_text(message.content)
+    reply = message.text
     return compose_verified(tutor, as_of, passages, reply, extractive, {"llm": _ms(started)})
 
 
@@ -290,7 +272,7 @@ def condense_question(
     except Exception as exc:
         log.warning("condensing the follow-up failed: %s", _describe(exc))
         return question
-    text = _chunk_text(message.content).strip()
+    text = message.text.strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return question
