@@ -26,7 +26,6 @@ class RuleReader:
         self.documents: set[str] = set()
         self.parameters: dict[str, Parameter] = {}
 
-
     # -- shared pieces -------------------------------------------------------------------------
 
     def _citation(self, node: YamlNode) -> str:

@@ -129,7 +129,6 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
         meta = yaml.load(match.group(1), Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise CorpusError(f"{where}: front matter is not valid YAML: {exc}") from exc
-
     except RecursionError as exc:
         raise CorpusError(f"{where}: front matter is nested too deeply") from exc
     if not isinstance(meta, dict):

@@ -17,13 +17,9 @@ import pysbd
 from bot.dates import DAY_MONTH_YEAR, ISO, MONTH_YEAR, YEAR, mentioned_dates, normalise_dates
 from bot.retrieval.lexical import tokenize
 
-MARKER = re.compile(
-    r"\[\s*(?:sources?\s*|no\.?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.IGNORECASE
-)
-MARKER_AFTER_STOP = re.compile(
-    r"([.!?])((?:\s*\[\s*(?:sources?\s*|no\.?\s*)?\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*\s*\])+)",
-    re.IGNORECASE,
-)
+_MARKER = r"\[\s*(?:sources?\s*|no\.?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]"
+MARKER = re.compile(_MARKER, re.IGNORECASE)  # [1], [2, 3], [1-3], [source 4]
+MARKER_AFTER_STOP = re.compile(rf"([.!?])((?:\s*{_MARKER})+)", re.IGNORECASE)  # "x. [1]"
 LIST_PREFIX = re.compile(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+|#{1,6}\s+)")
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 # Identifiers ("3(1)", "7664-39-3", "DS590", "3C002") and percentages compare whole, so "row 30(1)"
