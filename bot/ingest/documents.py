@@ -6,46 +6,27 @@ required field must be present; the error names the file and the field.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from bot.errors import CorpusError
 
-DOC_TYPES = ("news", "regulation", "guidance", "explainer", "glossary", "faq")
+DocType = Literal["news", "regulation", "guidance", "explainer", "glossary", "faq"]
 # What a document describes. Only a `state` (something that held over a period, such as "South
 # Korea is in Group B") has valid_from/valid_to: an event or a timeline is true on every date.
-KINDS = ("state", "event", "timeline", "background")
-REQUIRED_FIELDS = (
-    "id",
-    "title",
-    "doc_type",
-    "jurisdiction",
-    "issuer",
-    "source_title",
-    "source_url",
-    "published",
-)
-OPTIONAL_FIELDS = (
-    "valid_from",
-    "valid_to",
-    "language",
-    "facts",
-    "other_sources",
-    "published_note",  # why `published` is empty, or where its date comes from
-    "source_url_note",  # why `source_url` is empty (the source's address is not recorded)
-    "kind",
-    "timeline",  # lanes, state label and dated events for the study timeline (bot/study)
-)
+Kind = Literal["state", "event", "timeline", "background"]
+DOC_TYPES, KINDS = get_args(DocType), get_args(Kind)
 # Fields that may be empty when their note says why: a source's date or address that is not
 # recorded is left out, never replaced by another date (a law's) or another page (a front page).
 NOTED_FIELDS = {"published": "published_note", "source_url": "source_url_note"}
-DATE_FIELDS = ("published", "valid_from", "valid_to")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -106,18 +87,23 @@ class SourceDocument:
         }
 
 
-def parse_date(value: Any, *, where: str, field_name: str) -> dt.date:
+def _iso_date(value: Any) -> dt.date:
     """Accept a YAML date or an ISO string, nothing fuzzier."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise CorpusError(f"{where}: field '{field_name}' must be a date YYYY-MM-DD, got {value!r}")
+    raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}")
+
+
+def parse_date(value: Any, *, where: str, field_name: str) -> dt.date:
+    try:
+        return _iso_date(value)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: field '{field_name}' {exc}") from None
 
 
 def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
@@ -139,116 +125,126 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
     return meta, raw[match.end() :]
 
 
-def _check_fields(meta: dict[str, Any], where: str) -> None:
-    """Required fields present, plain text where text is expected, no unknown field."""
-    missing = [
-        name
-        for name in REQUIRED_FIELDS
-        if meta.get(name) in (None, "")
-        and not (name in NOTED_FIELDS and name in meta and meta.get(NOTED_FIELDS[name]))
-    ]
-    not_text = [
-        name
-        for name in (*REQUIRED_FIELDS, "language", "kind", *NOTED_FIELDS.values())
-        if name in meta and isinstance(meta[name], (list, dict))
-    ]
-    if not_text:
-        raise CorpusError(f"{where}: field(s) {', '.join(not_text)} must be plain text")
-    if not isinstance(meta.get("facts") or [], list) or not all(
-        isinstance(f, (str, int)) for f in meta.get("facts") or []
-    ):
-        raise CorpusError(f"{where}: facts must be a list of fact ids such as [T16, L6]")
-    if missing:
-        raise CorpusError(f"{where}: missing required field(s): {', '.join(missing)}")
-    unknown = sorted(set(meta) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    if unknown:
-        raise CorpusError(f"{where}: unknown field(s): {', '.join(unknown)}")
+def _plain_text(value: Any) -> str:
+    if isinstance(value, list | dict):
+        raise ValueError("must be plain text")
+    return str(value)
 
 
-def _check_values(meta: dict[str, Any], where: str) -> tuple[str, str, str]:
-    """The id, kind and source URL, each checked against its allowed form."""
-    doc_id = str(meta["id"])
-    if not ID_PATTERN.match(doc_id):
-        raise CorpusError(f"{where}: id {doc_id!r} must be lowercase letters, digits and '-'")
-    if meta["doc_type"] not in DOC_TYPES:
-        raise CorpusError(
-            f"{where}: doc_type {meta['doc_type']!r} is not one of {', '.join(DOC_TYPES)}"
-        )
-    kind = str(meta.get("kind") or "")
-    if kind and kind not in KINDS:
-        raise CorpusError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    url = str(meta["source_url"] or "")
-    if url and not url.startswith(("http://", "https://")):
-        raise CorpusError(f"{where}: source_url must be an http(s) URL, got {url!r}")
-    return doc_id, kind, url
+def _other_source(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not (value.get("url") or value.get("note")):
+        raise ValueError("must be {title, url} (or {title, note} when the address is not recorded)")
+    return {str(k): str(v) for k, v in value.items()}
 
 
-def _check_dates(
-    meta: dict[str, Any], kind: str, where: str
-) -> tuple[str, dict[str, dt.date]]:
-    """The dates, with a year-only publication kept as written; validity only for states."""
-    published_text = str(meta["published"] or "").strip()
-    if re.fullmatch(r"(1[89]|20)\d\d", published_text):
-        # Some laws are known by year only ("Act No. 228 of 1949"): never invent the day.
-        meta["published"] = f"{published_text}-01-01"
+def _fact_ids(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(f, str | int) for f in value):
+        raise ValueError("must be a list of fact ids such as [T16, L6]")
+    return [str(f) for f in value]
+
+
+Text = Annotated[str, BeforeValidator(_plain_text)]
+Day = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+
+
+class FrontMatter(BaseModel):
+    """The front-matter fields; an empty optional field counts as absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: Text
+    doc_type: DocType
+    jurisdiction: Text
+    issuer: Text
+    source_title: Text
+    source_url: Annotated[Text, Field(pattern=r"^(https?://|$)")]
+    published: Text  # a date, or a bare year for laws known by year only ("Act No. 228 of 1949")
+    published_note: Text = ""  # why `published` is empty, or where its date comes from
+    source_url_note: Text = ""  # why `source_url` is empty (the source's address is not recorded)
+    valid_from: Day = None
+    valid_to: Day = None
+    language: Text = "en"
+    kind: Kind | None = None
+    facts: Annotated[list[str], BeforeValidator(_fact_ids)] = []
+    other_sources: list[Annotated[dict[str, str], BeforeValidator(_other_source)]] = []
+    # Lanes, state label and dated events for the study timeline; bot/study/timeline.py checks it.
+    timeline: dict[Any, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """An empty value is a missing one, except a noted field whose note says why."""
+        return {
+            k: v for k, v in data.items()
+            if v not in (None, "") or (k in NOTED_FIELDS and data.get(NOTED_FIELDS[k]))
+        }  # fmt: skip
+
+    @model_validator(mode="after")
+    def _check_validity(self) -> FrontMatter:
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        if self.kind == "state" and not self.valid_from:
+            raise ValueError("a document of kind 'state' needs valid_from")
+        if self.kind not in (None, "state") and (self.valid_from or self.valid_to):
+            raise ValueError(
+                f"only a document of kind 'state' has valid_from/valid_to (this is {self.kind!r})"
+            )
+        return self
+
+
+REQUIRED_FIELDS = tuple(n for n, f in FrontMatter.model_fields.items() if f.is_required())
+OPTIONAL_FIELDS = tuple(n for n in FrontMatter.model_fields if n not in REQUIRED_FIELDS)
+# What a field's value must look like, said instead of pydantic's generic words.
+FIELD_FORMS = {
+    "id": "must be lowercase letters, digits and '-'",
+    "source_url": "must be an http(s) URL",
+    "timeline": "must be a mapping (lanes, state, events)",
+}
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One pydantic error as the corpus writer reads it: which field, and what is wrong."""
+    name = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"missing required field: {name}"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field: {name}"
+    if error["type"] == "value_error":
+        message = str(error["ctx"]["error"])
+    elif name in FIELD_FORMS:
+        message = f"{error['input']!r} {FIELD_FORMS[name]}"
     else:
-        published_text = ""
-    dates = {
-        name: parse_date(meta[name], where=where, field_name=name)
-        for name in DATE_FIELDS
-        if meta.get(name) not in (None, "")
-    }
-    if "valid_from" in dates and "valid_to" in dates and dates["valid_from"] > dates["valid_to"]:
-        raise CorpusError(f"{where}: valid_from is after valid_to")
-    if kind == "state" and "valid_from" not in dates:
-        raise CorpusError(f"{where}: a document of kind 'state' needs valid_from")
-    if kind and kind != "state" and ("valid_from" in dates or "valid_to" in dates):
-        raise CorpusError(
-            f"{where}: only a document of kind 'state' has valid_from/valid_to (this is {kind!r})"
-        )
-    return published_text, dates
+        message = f"{error['msg']}, got {error['input']!r}"
+    return f"field '{name}': {message}" if name else message
 
 
 def document_from_markdown(raw: str, *, where: str) -> SourceDocument:
     """Validate one Markdown course document; errors name the file and the field."""
     meta, body = split_front_matter(raw, where=where)
-    _check_fields(meta, where)
-    doc_id, kind, url = _check_values(meta, where)
-    published_text, dates = _check_dates(meta, kind, where)
+    try:
+        fm = FrontMatter.model_validate(meta)
+    except ValidationError as exc:
+        problems = "; ".join(_problem(e) for e in exc.errors(include_url=False))
+        raise CorpusError(f"{where}: {problems}") from None
+    published_text, published = fm.published.strip(), None
+    if re.fullmatch(r"(1[89]|20)\d\d", published_text):
+        published = dt.date(int(published_text), 1, 1)  # a year stays as written: no invented day
+    else:
+        published_text = ""
+        if fm.published:
+            published = parse_date(fm.published, where=where, field_name="published")
     if not body.strip():
         raise CorpusError(f"{where}: the document has no text after the front matter")
-    others = meta.get("other_sources") or []
-    if not isinstance(others, list) or not all(
-        isinstance(o, dict) and (o.get("url") or o.get("note")) for o in others
-    ):
-        raise CorpusError(
-            f"{where}: other_sources must be a list of {{title, url}} (or {{title, note}} "
-            "when the source's address is not recorded)"
-        )
-    timeline = meta.get("timeline") or {}
-    if not isinstance(timeline, dict):
-        raise CorpusError(f"{where}: timeline must be a mapping (lanes, state, events)")
     return SourceDocument(
-        id=doc_id,
-        title=str(meta["title"]),
+        **fm.model_dump(exclude={"published", "kind", "facts", "other_sources"}),
         text=body,
-        doc_type=str(meta["doc_type"]),
-        jurisdiction=str(meta["jurisdiction"]),
-        issuer=str(meta["issuer"]),
-        source_title=str(meta["source_title"]),
-        source_url=url,
-        published=dates.get("published"),
+        published=published,
         published_text=published_text,
-        published_note=str(meta.get("published_note") or ""),
-        source_url_note=str(meta.get("source_url_note") or ""),
-        kind=kind,
-        valid_from=dates.get("valid_from"),
-        valid_to=dates.get("valid_to"),
-        language=str(meta.get("language") or "en"),
+        kind=fm.kind or "",
         path=where,
-        facts=tuple(str(f) for f in meta.get("facts") or ()),
-        other_sources=tuple({str(k): str(v) for k, v in o.items()} for o in others),
-        timeline=timeline,
+        facts=tuple(fm.facts),
+        other_sources=tuple(fm.other_sources),
     )
 
 
