@@ -263,6 +263,15 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     assert Speller(["happened"]).correct_word("happend") == "happened"
 
 
+def test_a_misspelt_question_word_the_course_never_uses_is_corrected_to_english() -> None:
+    speller = Speller(["ga is the preferred group and na is the rest fluoride"])
+    question = speller.correct("whats the diffrence between ga and na")
+    assert "difference" in question and classify(question).name == "compare"
+    assert speller.correct_word("whcih") == "which"
+    assert speller.correct_word("finsh") == "finish"  # the closer in letters, not "fish"
+    assert speller.correct_word("floride") == "fluoride"  # a course word wins a tie ("florida")
+
+
 def test_scope_model_and_cues() -> None:
     assert cues("will japan take korea off the white list again") == (1.0, 0.0)
     assert cues("METI said it would apply the licence")[0] == 0.0  # a past announcement

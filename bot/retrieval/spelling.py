@@ -19,7 +19,7 @@ from importlib import resources
 from itertools import islice
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 WORD = re.compile(r"[a-z]{4,}")
 MIN_CORRECTABLE = 4
@@ -29,11 +29,43 @@ COMMON_ENGLISH_WORDS = 30_000
 
 
 @lru_cache(maxsize=1)
-def common_english_words() -> frozenset[str]:
-    """The most frequent English words (symspellpy's frequency dictionary, offline)."""
+def _common_english_list() -> tuple[str, ...]:
+    """The most frequent English words, most frequent first (symspellpy's frequency
+    dictionary, offline)."""
     path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
     with path.open(encoding="utf-8") as lines:
-        return frozenset(line.split(" ", 1)[0] for line in islice(lines, COMMON_ENGLISH_WORDS))
+        return tuple(line.split(" ", 1)[0] for line in islice(lines, COMMON_ENGLISH_WORDS))
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    return frozenset(_common_english_list())
+
+
+@lru_cache(maxsize=1)
+def _english_by_initial() -> dict[str, list[str]]:
+    """Common words by first letter, most frequent first: a typo rarely hits the first letter,
+    and searching one letter's words keeps a correction under a millisecond."""
+    found: dict[str, list[str]] = {}
+    for word in _common_english_list():
+        found.setdefault(word[0], []).append(word)
+    return found
+
+
+def english_word_meant(word: str, limit: int) -> tuple[str, int] | None:
+    """The common English word closest to `word` within `limit` edits: fewest edits, then the
+    closest in letters ("finsh" -> "finish", not "fish"), then the most frequent."""
+    matches = process.extract(
+        word,
+        _english_by_initial().get(word[0], []),
+        scorer=DamerauLevenshtein.distance,
+        score_cutoff=limit,
+        limit=5,
+    )
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[2]))
+    return best[0], best[1]
 
 
 def max_edits(word: str) -> int:
@@ -42,7 +74,8 @@ def max_edits(word: str) -> int:
 
 
 class Speller:
-    """Corrects unknown words to the most frequent corpus word within `max_edits`."""
+    """Corrects unknown words to the most frequent corpus word within `max_edits`, or to a
+    common English word that is nearer."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         counts: Counter[str] = Counter()
@@ -69,6 +102,12 @@ class Speller:
             score_cutoff=limit,
             limit=5,
         )
+        # A question word the course never uses ("diffrence", "whcih") is corrected to English,
+        # so the question's type is read right; a course word at the same distance wins.
+        english = english_word_meant(lower, limit)
+        nearest = min((m[1] for m in matches), default=limit + 1)
+        if english is not None and english[1] < nearest:
+            return english[0]
         if not matches:
             return None
         best = min(matches, key=lambda m: (m[1], -self.counts[m[0]]))
