@@ -19,6 +19,7 @@ from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, 
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
+from bot.retrieval.query import is_follow_up
 from bot.retrieval.spelling import Speller
 
 EMBEDDER = HashingEmbedder()
@@ -261,6 +262,21 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     # A common English word is a real word, not a typo of a corpus word one edit away.
     assert Speller(["well"]).correct_word("will") is None
     assert Speller(["happened"]).correct_word("happend") == "happened"
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("ok and an i-line one at 365nm", True),
+        ("okay, what about resist", True),
+        ("thanks. and for a company?", True),
+        ("ok what licence do i need to ship resist to korea today", False),
+    ],
+)
+def test_a_filler_before_and_or_what_about_still_marks_a_follow_up(
+    question: str, follow_up: bool
+) -> None:
+    assert is_follow_up(question) is follow_up
 
 
 def test_a_misspelt_question_word_the_course_never_uses_is_corrected_to_english() -> None:

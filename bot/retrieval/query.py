@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 FOLLOW_UP = re.compile(
-    r"^\s*(and|what about|how about|and what about|what of|also|then|so)\b"
+    r"^\s*(?:(?:ok|okay|right|alright|hmm|cool|thanks|great|i see)[,.!]?\s+)?"  # "ok and ..."
+    r"(and|what about|how about|and what about|what of|also|then|so)\b"
     r"|\b(that|this|it|its|they|them|those|these|the same|there)\b",
     re.IGNORECASE,
 )
