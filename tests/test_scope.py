@@ -18,8 +18,14 @@ OTHER_COUNTRIES_RULES = [
     ("Explain China's export control law on gallium.", "China"),
     ("How does licensing work under the export regime of Germany?", "Germany"),
     ("Does France also require a licence for resist going to Korea?", "France"),
+    # Casual lower case: "uk", "the us", "eu" (the EU is a union, not a country).
+    ("does the uk need an export licence for resist going to korea", "United Kingdom"),
+    ("what are the us rules on hydrogen fluoride", "United States"),
+    ("explain the eu dual use regulation licence types", "the European Union"),
 ]
 IN_SCOPE = [
+    "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
+    "tell us about the rules for resist",  # "us" the pronoun
     "Do I need a licence to export resist to Taiwan?",
     "Does Japan control exports of resist to the United States?",
     "What is Korea's Foreign Trade Act?",

@@ -30,12 +30,14 @@ UNCOVERED_PRODUCT = (
     "won't guess whether it needs a licence. Classifying a product is the exporter's own "
     "responsibility: ask METI's Security Export Licensing Division or CISTEC."
 )
-# Words of a licence question that are not the product ("do I need a licence to ship ...").
+# Words of a licence question that are not the product ("do I need a licence to ship ..."),
+# generic nouns included ("a list-controlled item", "my product").
 NOT_PRODUCT = re.compile(
     r"\b(?:licen[cs]es?|permits?|permission|approval|need|needs|required|export\w*|ship\w*|"
     r"send\w*|sell\w*|supply|deliver\w*|going|customer|client|buyer|fab|plant|factory|"
     r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
-    r"destination|country|countries|korean?|japan(?:ese)?)\b",
+    r"destination|country|countries|korean?|japan(?:ese)?|"
+    r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use)\b",
     re.IGNORECASE,
 )
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from bot.checking.countries import find_countries
+from bot.checking.model import compile_terms
 from bot.checking.rules import Country, Rules
 
 JAPAN = re.compile(r"\b(?:Japan|Japanese|METI|FEFTA)\b", re.IGNORECASE)
@@ -20,6 +21,10 @@ RULE_WORDS = (
     r"(?:export[- ]control\w*|controls?|rules?|regulations?|laws?|legislation|regimes?|"
     r"systems?|licen[cs]ing|requirements?)"
 )
+
+
+# Jurisdictions with export-control rules of their own that are not countries.
+UNIONS = (Country("EU", "EU", "the European Union", ("EU", "eu", "European Union")),)
 
 
 def jurisdictions(documents: Iterable[dict]) -> set[str]:
@@ -31,8 +36,14 @@ def jurisdictions(documents: Iterable[dict]) -> set[str]:
 
 
 def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country | None:
-    """The country whose own rules the question asks about, when no document covers it."""
-    for code, words in find_countries(text, rules):
+    """The country (or union of countries) whose own rules the question asks about, when no
+    document covers it."""
+    named = find_countries(text, rules) + [
+        (union.code, m.group(0))
+        for union in UNIONS
+        if (m := compile_terms(union.aliases).search(text))
+    ]
+    for code, words in named:
         if code in covered:
             continue
         name = re.escape(words)
@@ -56,7 +67,7 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             re.IGNORECASE,
         )
         if asks_rules_in or asks_country_rules or country_requires:
-            return rules.countries[code]
+            return rules.countries.get(code) or next(u for u in UNIONS if u.code == code)
     return None
 
 

@@ -96,7 +96,8 @@ class Tutor:
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
         rules = self.rules()  # one stat of the rule files per question, for both routes
-        routed = self._route_to_checker(text, as_of, rules) or self._outside_scope(
+        # Another country's own rules are refused first, even when worded as a licence question.
+        routed = self._outside_scope(text, as_of, rules) or self._route_to_checker(
             text, as_of, rules
         )
         if routed is not None:
