@@ -302,6 +302,13 @@ def test_scope_model_and_cues() -> None:
     assert cues("what should i do before shipping resist")[1] == 0.0
     assert cues("in my case study it is 2021, how many group a countries")[1] == 0.0
     assert cues("we shipped resist without a licence, should i self report")[1] == 1.0
+    assert cues("i got an inform notice from meti, what should my company do")[1] == 1.0
+    assert cues("what is an inform notice")[1] == 0.0
+    assert cues("can you review our licence application")[1] == 1.0
+    assert cues("what conditions did japan set to review the curbs")[1] == 0.0  # history
+    # A past expectation is history too.
+    assert cues("what gatt article was ds590 expected to turn on")[0] == 0.0
+    assert cues("is japan expected to lift the rule")[0] == 1.0
     n = len(FEATURE_NAMES)
     model = ScopeModel(coef=(-2.0,) + (0.0,) * (n - 1), intercept=0.0, mean=(0.5,) * n,
                        scale=(0.1,) * n, threshold=0.5)  # fmt: skip

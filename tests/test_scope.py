@@ -22,6 +22,7 @@ OTHER_COUNTRIES_RULES = [
     ("does the uk need an export licence for resist going to korea", "United Kingdom"),
     ("what are the us rules on hydrogen fluoride", "United States"),
     ("explain the eu dual use regulation licence types", "the European Union"),
+    ("what licence do i need under the us ear to send hf to korea", "United States"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules

@@ -66,7 +66,9 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             text,
             re.IGNORECASE,
         )
-        if asks_rules_in or asks_country_rules or country_requires:
+        # "under the us ear", "under China's law": that country's own rules.
+        under_country = re.search(rf"\bunder\s+(?:the\s+)?{name}\b", text, re.IGNORECASE)
+        if asks_rules_in or asks_country_rules or country_requires or under_country:
             return rules.countries.get(code) or next(u for u in UNIONS if u.code == code)
     return None
 

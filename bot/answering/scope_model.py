@@ -30,14 +30,24 @@ FUTURE = re.compile(
     r"likely to|expect(?:ed)? to|by 20[3-9]\d|in 20[3-9]\d)\b",
     re.IGNORECASE,
 )
-PAST_WILL = re.compile(r"\b(said|announced|stated|decided) (?:it|that \w+|they) would\b", re.I)
+# A past announcement or expectation: "METI said it would ...", "DS590 was expected to ...".
+PAST_WILL = re.compile(
+    r"\b(said|announced|stated|decided) (?:it|that \w+|they) would\b|"
+    r"\b(?:was|were)\b[^.?!]{0,30}\bexpected to\b",
+    re.I,
+)
 # One person's own case: legal strategy, their documents, their past shipments. "What should I
-# do before shipping?" asks for the general procedure, which the course explains.
+# do before shipping?" asks for the general procedure, which the course explains; "Japan set
+# conditions to review the curbs" is history, not a request to review the user's papers.
 ADVICE = re.compile(
     r"\b(should (?:i|we) (?:sue|self|risk|admit|report|tell|hide|appeal|fight|plead)|"
     r"will (?:i|we) (?:get|be)|am i (?:going|liable|safe)|"
     r"(?:i|we) (?:shipped|exported|sent|sold) |under investigation|"
-    r"(?:write|draft|review|prepare|fill (?:in|out)) (?:our|my|the) |my (?:lawyer|case(?! stud)|"
+    r"(?:i|we)(?:'ve| have)? (?:got|gotten|received) (?:an?|the|this) (?:[\w-]+ )?"
+    r"(?:notice|letter|warning|order|notification)|"
+    r"(?:write|draft|review|prepare|fill (?:in|out)) (?:our|my) |"
+    r"(?:^|you |please |pls )(?:write|draft|review|prepare|fill (?:in|out)) the |"
+    r"my (?:lawyer|case(?! stud)|"
     r"order|shipment)|our (?:lawyer|case)|represent (?:me|us)|guarantee|sue|get (?:fined|arrested|"
     r"caught)|is it safe|legal advice|advise (?:me|us)|best defen[cs]e)\b",
     re.IGNORECASE,
