@@ -57,3 +57,24 @@ def test_destinations_and_covered_countries_stay_in_scope(tutor, question: str) 
 def test_covered_jurisdictions_come_from_the_documents(tutor) -> None:
     covered = jurisdictions(tutor.source_documents().values())
     assert {"JP", "KR"} <= covered and "TW" not in covered
+
+
+def test_a_licence_question_about_a_product_no_passage_names_is_refused(tutor) -> None:
+    assert tutor.index.names("hydrogen fluoride") and not tutor.index.names("neon gas")
+    answer = tutor.ask("can u check whether our neon gas shipment to korea needs a licence")
+    assert answer.refused and "not neon gas" in answer.answer
+    assert "METI's Security Export Licensing Division or CISTEC" in answer.answer
+
+
+def test_a_product_a_passage_names_is_left_to_retrieval(tutor) -> None:
+    import datetime as dt
+
+    from bot.answering.checker_route import answer_with_checker
+
+    question, today, rules = "can we ship neon gas to korea", dt.date.today(), tutor.rules()
+    unnamed = answer_with_checker(question, today, rules, tutor.citation_for_doc)
+    assert unnamed is not None and unnamed.refused and "not neon gas" in unnamed.answer
+    # As if a document the user added described neon gas: retrieval answers instead.
+    named = answer_with_checker(question, today, rules, tutor.citation_for_doc,
+                                indexed=lambda phrase: phrase == "neon gas")  # fmt: skip
+    assert named is None

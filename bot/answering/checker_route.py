@@ -37,7 +37,8 @@ NOT_PRODUCT = re.compile(
     r"send\w*|sell\w*|supply|deliver\w*|going|customer|client|buyer|fab|plant|factory|"
     r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
     r"destination|country|countries|korean?|japan(?:ese)?|"
-    r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use)\b",
+    r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use|"
+    r"check|whether|tell|know|wonder\w*|please|pls|legally|firm)\b",
     re.IGNORECASE,
 )
 
@@ -53,9 +54,16 @@ def _named_product(question: str, rules: Any) -> str:
 
 
 def answer_with_checker(
-    question: str, as_of: dt.date, rules: Any, cite: CiteDocument
+    question: str,
+    as_of: dt.date,
+    rules: Any,
+    cite: CiteDocument,
+    indexed: Callable[[str], bool] = lambda word: False,
 ) -> Answer | None:
-    """The checker's verdict for a licence question, or None when it is not one."""
+    """The checker's verdict for a licence question, or None when it is not one.
+
+    A product outside the checker's three items is refused, unless the index holds its name (a
+    document the user added may describe it): then retrieval answers."""
     request = parse_check_question(question, rules)
     if request is None:
         return None
@@ -68,6 +76,8 @@ def answer_with_checker(
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
     product = _named_product(question, rules) if data["item"] is None else ""
+    if product and indexed(product):
+        return None
     if product:
         # A product the course does not cover: say so plainly instead of asking which of
         # the three items it is.

@@ -264,7 +264,7 @@ class Tutor:
 
     def _route_to_checker(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Licence questions are decided by rules, not by similarity search."""
-        return answer_with_checker(text, as_of, rules, self.citation_for_doc)
+        return answer_with_checker(text, as_of, rules, self.citation_for_doc, self.index.names)
 
     def _outside_scope(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""

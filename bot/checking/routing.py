@@ -25,7 +25,8 @@ _INTENT = re.compile(
         rf"(?:still\s+|also\s+)?need\s+(?:an?\s+|any\s+)?{_LICENCE}",
         rf"\b(?:is|are)\s+(?:an?\s+|any\s+)?{_LICENCE}\s+(?:still\s+)?"
         r"(?:required|needed|necessary)",
-        rf"\b(?:can|could|may)\s+(?:i|we)\s+(?:still\s+|legally\s+)?{_SHIP}",
+        rf"\b(?:can|could|may)\s+(?:i|we|my\s+\w+|our\s+\w+)\s+(?:still\s+|legally\s+)?{_SHIP}",
+        rf"\bwhether\b.{{0,80}}\bneeds?\s+(?:an?\s+|any\s+)?{_LICENCE}",
         rf"\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_SHIP}",
         rf"\bneed\s+(?:an?\s+)?{_LICENCE}\s+(?:to|for)\b",
         rf"\b{_LICENCE}\s+(?:required|needed)\s+(?:to|for)\b",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -134,6 +135,12 @@ class SearchIndex:
             if chunk_id not in have
         ]
         return present + list({h.chunk_id: h for h in extra}.values())
+
+    def names(self, phrase: str) -> bool:
+        """True when some passage contains `phrase` (whole words, any case): a product the
+        checker does not know may still be described by a document the user added."""
+        pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+        return any(pattern.search(str(m["chunk_text"])) for m in self.snapshot().metadatas.values())
 
     def with_lead_chunks(self, hits: list[Hit]) -> list[Hit]:
         """Add the opening chunk of each retrieved document, at that document's rank: a
