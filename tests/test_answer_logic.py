@@ -76,6 +76,8 @@ def test_embedder_protocol_and_determinism() -> None:
         ("is korea on japan's white list", "yes-no", False),
         ("what is dual use", "definition", False),
         ("difference between general bulk and individual licence", "compare", True),
+        ("what % of the comments backed it", "how-many", False),
+        ("which japanese firms did that ruling hit", "who", False),
     ],
 )
 def test_question_types(question: str, name: str, broad: bool) -> None:
@@ -277,6 +279,24 @@ def test_a_filler_before_and_or_what_about_still_marks_a_follow_up(
     question: str, follow_up: bool
 ) -> None:
     assert is_follow_up(question) is follow_up
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "name"),
+    [
+        ("and the panel request?", "when did korea resume the case?", "when"),
+        ("and on japan's side?", "who were the korean officials at the meeting", "who"),
+        ("what about resist", "which row covers hydrogen fluoride", "identifier"),
+        # A question word of its own: its own kind, not the earlier one's.
+        ("so what did they argue about", "why did japan tighten the controls", "other"),
+    ],
+)
+def test_a_follow_up_takes_the_earlier_kind_only_when_elliptical(
+    question: str, earlier: str, name: str
+) -> None:
+    from bot.answering.tutor import Tutor
+
+    assert Tutor._question_type(question, [earlier]).name == name
 
 
 def test_a_misspelt_question_word_the_course_never_uses_is_corrected_to_english() -> None:

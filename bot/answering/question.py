@@ -43,7 +43,8 @@ BROAD = re.compile(
 WHEN = re.compile(r"\b(when|what (?:date|day|year|month)|since when|how soon)\b|いつ|언제", re.I)
 HOW_MANY = re.compile(
     r"\b(how (?:many|much|long|big|large|high)|what (?:share|percent\w*|proportion|number|"
-    r"amount|figure|value|volume)|number of|roughly how|what was the (?:fine|penalty))\b",
+    r"amount|figure|value|volume)|number of|roughly how|what was the (?:fine|penalty))\b"
+    r"|\bwhat\s*%",  # "what % of the comments"
     re.IGNORECASE,
 )
 IDENTIFIER_Q = re.compile(
@@ -52,8 +53,9 @@ IDENTIFIER_Q = re.compile(
     re.IGNORECASE,
 )
 WHO = re.compile(
-    r"\b(who|whom|whose|which (?:minister|ministry|official|company|country|"
-    r"countries|body|bodies|office|agency|organi[sz]ation))\b",
+    r"\b(who|whom|whose|which (?:\w+ )?(?:ministers?|ministry|ministries|officials?|"
+    r"compan(?:y|ies)|firms?|countr(?:y|ies)|bod(?:y|ies)|offices?|agenc(?:y|ies)|"
+    r"organi[sz]ations?|people|persons?))\b",
     re.IGNORECASE,
 )
 WHY = re.compile(r"\b(why|reason\w*|what for|how come|motive\w*|justif\w*)\b", re.IGNORECASE)

@@ -51,6 +51,13 @@ from bot.retrieval.query import (
 
 log = logging.getLogger(__name__)
 
+# A follow-up with a question word of its own asks its own kind of question; "what about ..."
+# and "and resist?" are elliptical and take the earlier question's kind.
+OWN_QUESTION_WORD = re.compile(
+    r"\b(?:who|whom|whose|which|when|where|why|how(?! about)|what(?! about| of)(?!'?s? else))\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass
 class AskOptions:
@@ -229,6 +236,8 @@ class Tutor:
         qtype = classify(question)
         if qtype.name not in ("other", "list") or not history or not is_follow_up(question):
             return qtype
+        if OWN_QUESTION_WORD.search(question):
+            return qtype  # "which firms did that ruling hit" asks its own question
         earlier = classify(history[-1])
         dates = () if earlier.asks_state else qtype.event_dates
         return replace(earlier, broad=False, event_dates=dates)
