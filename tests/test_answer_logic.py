@@ -127,6 +127,19 @@ def test_a_follow_ups_own_words_outweigh_the_carried_topic() -> None:
     assert with_focus[established] - with_focus[blocked] > without[established] - without[blocked]
 
 
+def test_a_sentence_that_says_also_brings_the_one_it_leans_on() -> None:
+    hits = [
+        passage("removal", "Exporters could no longer use the general bulk licence for Korea. "
+                "Exports to Korea also became subject to catch-all control. "
+                "Group A was renamed in August.", 1),
+    ]  # fmt: skip
+    result = compose(hits, request("exports to korea subject to catch-all control"),
+                     SentenceCache(EMBEDDER))  # fmt: skip
+    texts = [line.text for line in result.lines]
+    assert texts[0].startswith("Exports to Korea also")
+    assert any("general bulk licence" in t for t in texts)
+
+
 def test_overview_gives_one_lead_fact_per_document_in_time_order(monkeypatch) -> None:
     # The mechanism, with a margin wide enough for the rank prior of three close passages.
     monkeypatch.setattr(selection, "OVERVIEW_MARGIN", 0.25)
