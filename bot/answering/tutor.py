@@ -47,6 +47,7 @@ from bot.retrieval.query import (
     is_follow_up,
     load_terms,
     plain_words,
+    synonyms_for,
 )
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,12 @@ class Tutor:
             idf=lexical.idf,
             knows=lexical.knows,
             coverage_terms=frozenset(
-                key_terms(" ".join([words, *query.carried_terms, *query.translated_terms]))
+                key_terms(" ".join([
+                    words,  # the question's own words, less those mapped to course terms ...
+                    *synonyms_for(asked.corrected),  # ... which count as the terms they map to
+                    *query.carried_terms,
+                    *query.translated_terms,
+                ]))
                 - {t for w in REQUEST_WORDS for t in tokenize(w)}
             ),
             # With a scope model, coverage is one of its signals rather than a bar of its own.

@@ -57,6 +57,7 @@ _REQUEST_TEXT = """
     wondering wonder curious read heard lecturer teacher professor says said course case study
     my our me we us you your i im ive id it its whats what's hows wheres whos whens
     start finish end beginning
+    anyway anyways even walk through few lines nutshell short
 """
 REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
