@@ -337,6 +337,8 @@ def test_scope_model_and_cues() -> None:
     assert cues("we shipped resist without a licence, should i self report")[1] == 1.0
     assert cues("i got an inform notice from meti, what should my company do")[1] == 1.0
     assert cues("what is an inform notice")[1] == 0.0
+    assert cues("we already shipped 35% hf to busan without a licence, what now")[1] == 1.0
+    assert cues("meti turned down our application, can we appeal and would we win")[1] == 1.0
     assert cues("can you review our licence application")[1] == 1.0
     assert cues("what conditions did japan set to review the curbs")[1] == 0.0  # history
     # A past expectation is history too.

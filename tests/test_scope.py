@@ -23,6 +23,9 @@ OTHER_COUNTRIES_RULES = [
     ("what are the us rules on hydrogen fluoride", "United States"),
     ("explain the eu dual use regulation licence types", "the European Union"),
     ("what licence do i need under the us ear to send hf to korea", "United States"),
+    ("german bafa rules for fluorinated polyimide, what applies", "Germany"),  # an adjective
+    ("which UK export licence would I need for EUV resist to Korea?", "United Kingdom"),
+    ("does taiwan restrict hf exports to korea too?", "Taiwan"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
@@ -78,3 +81,10 @@ def test_a_product_a_passage_names_is_left_to_retrieval(tutor) -> None:
     named = answer_with_checker(question, today, rules, tutor.citation_for_doc,
                                 indexed=lambda phrase: phrase == "neon gas")  # fmt: skip
     assert named is None
+
+
+def test_a_listing_question_on_a_product_no_passage_names_is_refused(tutor) -> None:
+    answer = tutor.ask("is neon gas to korea controlled by japan")
+    assert answer.refused and "not neon gas" in answer.answer
+    # A listing question on something the course names stays with retrieval.
+    assert not tutor.ask("Is South Korea listed in Appended Table 3?").refused

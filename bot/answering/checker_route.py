@@ -16,6 +16,7 @@ from bot.answering.types import Answer, Citation
 from bot.checking import check_product, parse_check_question
 from bot.checking.countries import find_countries
 from bot.checking.render import render_markdown
+from bot.checking.routing import asks_if_listed
 from bot.errors import TutorError
 from bot.retrieval.query import content_terms
 
@@ -53,6 +54,31 @@ def _named_product(question: str, rules: Any) -> str:
     return " ".join(words[:5])
 
 
+def _uncovered_listing(
+    question: str, as_of: dt.date, rules: Any, indexed: Callable[[str], bool]
+) -> Answer | None:
+    """"Is neon gas to Korea controlled?": a listing question on a product that no passage
+    names is refused like an uncovered product in a licence question; other questions (or a
+    product a document names) are left to retrieval."""
+    if not asks_if_listed(question):
+        return None
+    product = _named_product(question, rules)
+    if not product or indexed(product):
+        return None
+    return _uncovered(question, as_of, product, rules)
+
+
+def _uncovered(question: str, as_of: dt.date, product: str, rules: Any) -> Answer:
+    return Answer(
+        question=question,
+        as_of=as_of,
+        answer=UNCOVERED_PRODUCT.format(product=product),
+        refused=True,
+        mode="refusal",
+        notes=[rules.meta.disclaimer],
+    )
+
+
 def answer_with_checker(
     question: str,
     as_of: dt.date,
@@ -66,7 +92,7 @@ def answer_with_checker(
     document the user added may describe it): then retrieval answers."""
     request = parse_check_question(question, rules)
     if request is None:
-        return None
+        return _uncovered_listing(question, as_of, rules, indexed)
     if request.date is None:
         request.date = as_of
     started = time.perf_counter()
@@ -81,14 +107,7 @@ def answer_with_checker(
     if product:
         # A product the course does not cover: say so plainly instead of asking which of
         # the three items it is.
-        return Answer(
-            question=question,
-            as_of=as_of,
-            answer=UNCOVERED_PRODUCT.format(product=product),
-            refused=True,
-            mode="refusal",
-            notes=[data["disclaimer"]],
-        )
+        return _uncovered(question, as_of, product, rules)
     citations: list[Citation] = []
     numbers: dict[str, int] = {}
     for step in data["steps"]:

@@ -19,7 +19,7 @@ from bot.checking.rules import Country, Rules
 JAPAN = re.compile(r"\b(?:Japan|Japanese|METI|FEFTA)\b", re.IGNORECASE)
 RULE_WORDS = (
     r"(?:export[- ]control\w*|controls?|rules?|regulations?|laws?|legislation|regimes?|"
-    r"systems?|licen[cs]ing|requirements?)"
+    r"systems?|licen[cs]ing|licen[cs]es?|requirements?)"
 )
 
 
@@ -62,7 +62,7 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
         # that requires or controls asks about its own rules.
         country_requires = re.search(
             rf"\b(?:does|do|did|would|will|can)\s+(?:the\s+)?{name}\s+(?:also\s+)?"
-            r"(?:require|need|demand|impose|control|regulate|have|ask for)\b",
+            r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|have|ask for)\b",
             text,
             re.IGNORECASE,
         )

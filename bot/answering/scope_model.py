@@ -42,7 +42,8 @@ PAST_WILL = re.compile(
 ADVICE = re.compile(
     r"\b(should (?:i|we) (?:sue|self|risk|admit|report|tell|hide|appeal|fight|plead)|"
     r"will (?:i|we) (?:get|be)|am i (?:going|liable|safe)|"
-    r"(?:i|we) (?:shipped|exported|sent|sold) |under investigation|"
+    r"(?:i|we) (?:already |just |recently )?(?:shipped|exported|sent|sold) |under investigation|"
+    r"(?:can|should|could) (?:i|we) appeal|would (?:i|we) win|"
     r"(?:i|we)(?:'ve| have)? (?:got|gotten|received) (?:an?|the|this) (?:[\w-]+ )?"
     r"(?:notice|letter|warning|order|notification)|"
     r"(?:write|draft|review|prepare|fill (?:in|out)) (?:our|my) |"

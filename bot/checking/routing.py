@@ -46,6 +46,11 @@ _INTENT = re.compile(
 _LISTED = re.compile(r"^\s*(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
 
 
+def asks_if_listed(question: str) -> bool:
+    """"Is/are ... listed / controlled / caught?": a yes/no question on a product's listing."""
+    return bool(_LISTED.search(question))
+
+
 def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:
     """A CheckRequest when the question asks whether a product needs a licence, else None.
 
