@@ -64,7 +64,7 @@ class Settings:
     top_k: int = setting(12, "Passages retrieved per question.")
     retriever: str = setting("hybrid", "Retriever: hybrid, dense or bm25.")
     refusal_threshold: float = setting(
-        0.44, "Lowest question-to-sentence similarity that still counts as evidence."
+        0.36, "Lowest question-to-sentence similarity that still counts as evidence."
     )
     min_coverage: float = setting(
         0.2, "Share of the question's telling terms (IDF-weighted) the quotes must contain."
