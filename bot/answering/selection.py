@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.answering.sentences import ANAPHORA, Candidate, is_state
 from bot.dates import Period, mentioned_dates
 
-MAX_SENTENCES = 5
+MAX_SENTENCES = 6
 
 SCORE_MARGIN = 0.2
 
@@ -33,7 +33,7 @@ NEXT_SENTENCE_BONUS = 0.15
 # Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
 OVERVIEW_DOCS = 4
 
-OVERVIEW_MARGIN = 0.1
+OVERVIEW_MARGIN = 0.05
 
 
 def current_states(current: list[Candidate], threshold: float) -> list[Candidate]:
