@@ -28,7 +28,7 @@ EVENT_KINDS = ("event", "timeline")  # front-matter kinds of documents that tell
 
 MAX_DOCS = 1  # per period: one document for the state on the date, one for its history
 
-NEXT_SENTENCE_BONUS = 0.15
+NEXT_SENTENCE_BONUS = 0.05
 
 # Broad questions ("explain ...", "what happened ...") get the lead fact of a few documents.
 OVERVIEW_DOCS = 4

@@ -58,7 +58,7 @@ OWN_WORDS_SHARE = 0.5
 
 # A sentence holding the kind of fact the question asks for (a date for "when", a number for
 # "how many", an identifier for "which row") is the likelier answer.
-KIND_BONUS = 0.08
+KIND_BONUS = 0.15
 
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
