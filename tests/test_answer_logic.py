@@ -180,6 +180,19 @@ def test_ended_state_is_history_when_a_current_one_answers() -> None:
     assert roles.get("group-b", "history") == "history"
 
 
+def test_a_question_about_something_that_ended_is_answered_from_its_history() -> None:
+    hits = [
+        passage("resist-2019", "The resist change of 20 December 2019 was based on a track "
+                "record of 6 transactions.", 2, valid_to="2023-03-22"),
+        passage("today", "Since 2023 the licence for exports was based on the special "
+                "bulk rule.", 1, valid_from="2023-03-23"),
+    ]  # fmt: skip
+    question = "the resist change was based on what track record of transactions"
+    result = compose(hits, request(question), SentenceCache(EMBEDDER))
+    first = result.citations[result.lines[0].citations[0] - 1]
+    assert first.doc_id == "resist-2019" and result.lines[0].role == "history"
+
+
 @pytest.mark.parametrize(
     ("question", "present"),
     [

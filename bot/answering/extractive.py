@@ -15,7 +15,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bot.answering.question import QuestionType
-from bot.answering.selection import current_states, earlier_state, select, select_overview
+from bot.answering.selection import (
+    SCORE_MARGIN,
+    current_states,
+    earlier_state,
+    select,
+    select_overview,
+)
 from bot.answering.sentences import (
     Candidate,
     SentenceCache,
@@ -115,6 +121,8 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         if request.qtype.event_dates:
             current = []
         states = current_states(current, request.threshold) if request.qtype.asks_state else []
+        if _about_the_past(cands, current):
+            current = []
         chosen = (
             select(states, request.threshold)
             or select(current, request.threshold)
@@ -135,6 +143,14 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     lines, citations = _lines(chosen, overview)
     text = answer_text(lines, request.as_of)
     return Composition(text, citations, False, best, coverage, lines)
+
+
+def _about_the_past(cands: list[Candidate], current: list[Candidate]) -> bool:
+    """A question about something that has ended ("the December 2019 resist change: based on
+    what?") is answered from its history when that outscores every current sentence by more
+    than the margin that bounds an answer."""
+    ended = [c.score for c in cands if c.period is Period.HISTORY]
+    return bool(ended and current) and max(ended) > max(c.score for c in current) + SCORE_MARGIN
 
 
 def _lines(chosen: list[Candidate], overview: bool) -> tuple[list[AnswerLine], list[Citation]]:
