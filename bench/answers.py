@@ -205,9 +205,16 @@ def bot_ask_wall(settings: Settings, encoder: str) -> float:
 
 
 def run(
-    questions: list[tuple[str, str | None]], repeats: int, data_dir: Path, timed_passes: int = 1
+    questions: list[tuple[str, str | None]],
+    repeats: int,
+    data_dir: Path,
+    timed_passes: int = 1,
+    warm_only: bool = False,
 ) -> dict[str, Any]:
-    """Measure the ONNX and torch paths side by side; return summaries and raw figures."""
+    """Measure the ONNX and torch paths side by side; return summaries and raw figures.
+
+    `warm_only` measures the query embedding and the warm answer alone (no builds, cold starts
+    or `bot ask`): a minute instead of several, for comparing two versions back to back."""
     from bot.answering.tutor import AskOptions, Tutor
     from bot.ingest.chunking import chunk_documents
     from bot.ingest.documents import load_corpus
@@ -224,7 +231,7 @@ def run(
     for path in PATHS:
         figures[path].chunks = len(texts)
         encoders[path].encode(["warm up the model before anything is timed"])
-    for repeat in range(repeats):
+    for repeat in range(0 if warm_only else repeats):
         for path in PATHS:  # interleaved: a burst of load elsewhere hits both alike
             encoder = index_embeddings(settings[path])
             figures[path].encode_s.append(timed(lambda e=encoder: e.encode(texts))[0])
@@ -255,7 +262,7 @@ def run(
     for path in PATHS:  # one figure per question: its median over the timed passes
         figures[path].warm_ms = [statistics.median(r) for r in runs[path]]
 
-    for _ in range(repeats):
+    for _ in range(0 if warm_only else repeats):
         for path in PATHS:
             cold, wall = cold_start(settings[path], path)
             figures[path].cold.append(cold)
@@ -265,6 +272,7 @@ def run(
         "questions": len(questions),
         "repeats": repeats,
         "timed_passes": timed_passes,
+        "warm_only": warm_only,
         "cpus": os.cpu_count(),
         **{p: figures[p].summary() for p in PATHS},
     }
@@ -345,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         help="warm passes timed after the untimed first one; >1 takes each question's median "
         "(steadier on a shared machine)",
     )  # fmt: skip
+    parser.add_argument(
+        "--warm-only", action="store_true",
+        help="only the query embedding and warm answer rows (no builds, cold starts, bot ask)",
+    )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the indexes here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -356,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions(None if args.fixed else args.questions)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-answers-") as tmp:
-        result = run(questions, args.repeats, args.data_dir or Path(tmp), args.timed_passes)
+        result = run(
+            questions, args.repeats, args.data_dir or Path(tmp), args.timed_passes, args.warm_only
+        )
     result["load_average_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
     if args.json:
         print(json.dumps(result, indent=1))
