@@ -94,6 +94,18 @@ DATED_VIEW = re.compile(
 COMPARE = re.compile(r"\b(difference|differ|compare|versus|vs\.?|compared)\b", re.IGNORECASE)
 
 
+# A follow-up with a question word of its own asks its own kind of question; "what about ..."
+# and "and resist?" are elliptical and take the earlier question's kind.
+OWN_QUESTION_WORD = re.compile(
+    r"\b(?:who|whom|whose|which|when|where|why|how(?! about)|what(?! about| of)(?!'?s? else))\b",
+    re.IGNORECASE,
+)
+
+
+def has_own_question_word(question: str) -> bool:
+    return bool(OWN_QUESTION_WORD.search(question))
+
+
 @dataclass(frozen=True)
 class QuestionType:
     """The type of a question and the answer kinds that would satisfy it, best first."""

@@ -28,7 +28,7 @@ from bot.answering.extractive import (
     score,
 )
 from bot.answering.outcome import Asked, Found, Judged, to_answer
-from bot.answering.question import QuestionType, classify
+from bot.answering.question import QuestionType, classify, has_own_question_word
 from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
@@ -51,13 +51,6 @@ from bot.retrieval.query import (
 )
 
 log = logging.getLogger(__name__)
-
-# A follow-up with a question word of its own asks its own kind of question; "what about ..."
-# and "and resist?" are elliptical and take the earlier question's kind.
-OWN_QUESTION_WORD = re.compile(
-    r"\b(?:who|whom|whose|which|when|where|why|how(?! about)|what(?! about| of)(?!'?s? else))\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -242,7 +235,7 @@ class Tutor:
         qtype = classify(question)
         if qtype.name not in ("other", "list") or not history or not is_follow_up(question):
             return qtype
-        if OWN_QUESTION_WORD.search(question):
+        if has_own_question_word(question):
             return qtype  # "which firms did that ruling hit" asks its own question
         earlier = classify(history[-1])
         dates = () if earlier.asks_state else qtype.event_dates
