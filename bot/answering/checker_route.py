@@ -39,7 +39,7 @@ NOT_PRODUCT = re.compile(
     r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
     r"destination|country|countries|korean?|japan(?:ese)?|"
     r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use|"
-    r"check|whether|tell|know|wonder\w*|please|pls|legally|firm)\b",
+    r"check|whether|tell|know|wonder\w*|please|pls|firm)\b",
     re.IGNORECASE,
 )
 

@@ -25,6 +25,7 @@ RULE_WORDS = (
 
 # Jurisdictions with export-control rules of their own that are not countries.
 UNIONS = (Country("EU", "EU", "the European Union", ("EU", "eu", "European Union")),)
+UNION_NAMES = tuple((union, compile_terms(union.aliases)) for union in UNIONS)
 
 
 def jurisdictions(documents: Iterable[dict]) -> set[str]:
@@ -39,9 +40,7 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
     """The country (or union of countries) whose own rules the question asks about, when no
     document covers it."""
     named = find_countries(text, rules) + [
-        (union.code, m.group(0))
-        for union in UNIONS
-        if (m := compile_terms(union.aliases).search(text))
+        (union.code, m.group(0)) for union, names in UNION_NAMES if (m := names.search(text))
     ]
     for code, words in named:
         if code in covered:

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -146,27 +146,26 @@ class SearchIndex:
         """Add the opening chunk of each retrieved document, at that document's rank: a
         document states its topic or status first ("From 28 August 2019 to 20 July 2023, South
         Korea was not in Group A"), and a question may retrieve only a later chunk of it."""
-        snap = self.snapshot()
-        present = {h.chunk_id for h in hits}
-        extra: list[Hit] = []
-        for hit in hits:
-            lead = snap.positions.get((hit.doc_id, 0))
-            if lead and lead not in present:
-                present.add(lead)
-                extra.append(Hit(lead, snap.metadatas[lead], 0.0, rank=hit.rank))
-        return hits + extra
+        return self._with_chunks(hits, hits, lambda hit: 0)
 
     def with_next_chunks(self, hits: list[Hit], top: int = 3) -> list[Hit]:
         """Add the chunk that follows each of the top hits: a sentence that announces a list
         ("Japan named three conditions.") often has the list in the next chunk."""
+        return self._with_chunks(hits, hits[:top], lambda hit: int(hit.metadata["chunk_index"]) + 1)
+
+    def _with_chunks(
+        self, hits: list[Hit], sources: list[Hit], index_of: Callable[[Hit], int]
+    ) -> list[Hit]:
+        """`hits` plus, for each source hit, the chunk at `index_of(hit)` in its document,
+        ranked with that hit (each chunk once)."""
         snap = self.snapshot()
         present = {h.chunk_id for h in hits}
         extra: list[Hit] = []
-        for hit in hits[:top]:
-            nxt = snap.positions.get((hit.doc_id, int(hit.metadata["chunk_index"]) + 1))
-            if nxt and nxt not in present:
-                present.add(nxt)
-                extra.append(Hit(nxt, snap.metadatas[nxt], 0.0, rank=hit.rank))
+        for hit in sources:
+            chunk_id = snap.positions.get((hit.doc_id, index_of(hit)))
+            if chunk_id and chunk_id not in present:
+                present.add(chunk_id)
+                extra.append(Hit(chunk_id, snap.metadatas[chunk_id], 0.0, rank=hit.rank))
         return hits + extra
 
     @property
