@@ -88,3 +88,16 @@ def test_a_listing_question_on_a_product_no_passage_names_is_refused(tutor) -> N
     assert answer.refused and "not neon gas" in answer.answer
     # A listing question on something the course names stays with retrieval.
     assert not tutor.ask("Is South Korea listed in Appended Table 3?").refused
+
+
+def test_a_row_or_licence_question_on_an_unknown_product_is_refused(tutor) -> None:
+    """Any wording that asks where a product sits or which licence it needs, not only "is it
+    controlled?", and the refusal names the product, not the listing words around it."""
+    for question in ("which row of appended table 1 covers krypton gas",
+                     "What licence would we need for tungsten hexafluoride to Korea?"):  # fmt: skip
+        answer = tutor.ask(question)
+        assert answer.refused and "row" not in answer.answer.split("not ")[1].split(",")[0]
+        assert "CISTEC" in answer.answer
+    # A misspelt course product and everyday verbs are not unknown products.
+    assert not tutor.ask("which row is hydrogen flouride listed in").refused
+    assert not tutor.ask("what licence did METI bring back for the three items in 2023").refused

@@ -15,10 +15,12 @@ from typing import Any
 from bot.answering.types import Answer, Citation
 from bot.checking import check_product, parse_check_question
 from bot.checking.countries import find_countries
+from bot.checking.describe import find_items
 from bot.checking.render import render_markdown
-from bot.checking.routing import asks_if_listed
+from bot.checking.routing import asks_about_product_rules
 from bot.errors import TutorError
 from bot.retrieval.query import content_terms
+from bot.retrieval.spelling import common_english_words
 
 # How the checker cites a step: (card number, document id, the step's claim) -> a citation of
 # the document's sentence closest to the claim, or None. The tutor provides it; the checker
@@ -31,15 +33,20 @@ UNCOVERED_PRODUCT = (
     "won't guess whether it needs a licence. Classifying a product is the exporter's own "
     "responsibility: ask METI's Security Export Licensing Division or CISTEC."
 )
-# Words of a licence question that are not the product ("do I need a licence to ship ..."),
-# generic nouns included ("a list-controlled item", "my product").
+# Everyday words ("bring", "back", "fits") are never taken for a product name; product names
+# rarer than these ("nitrogen", "tungsten", "neon") are.
+EVERYDAY_WORDS = 3000
+
+# Words of a licence or listing question that are not the product ("do I need a licence to
+# ship ...", "which row covers ..."), generic nouns included ("a list-controlled item").
 NOT_PRODUCT = re.compile(
     r"\b(?:licen[cs]es?|permits?|permission|approval|need|needs|required|export\w*|ship\w*|"
     r"send\w*|sell\w*|supply|deliver\w*|going|customer|client|buyer|fab|plant|factory|"
     r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
     r"destination|country|countries|korean?|japan(?:ese)?|"
     r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use|"
-    r"check|whether|tell|know|wonder\w*|please|pls|firm)\b",
+    r"check|whether|tell|know|wonder\w*|please|pls|firm|"
+    r"rows?|entry|entries|appended|table|cover(?:s|ed)?|same)\b",
     re.IGNORECASE,
 )
 
@@ -57,13 +64,15 @@ def _named_product(question: str, rules: Any) -> str:
 def _uncovered_listing(
     question: str, as_of: dt.date, rules: Any, indexed: Callable[[str], bool]
 ) -> Answer | None:
-    """"Is neon gas to Korea controlled?": a listing question on a product that no passage
-    names is refused like an uncovered product in a licence question; other questions (or a
-    product a document names) are left to retrieval."""
-    if not asks_if_listed(question):
+    """"Is neon gas to Korea controlled?", "which row covers tungsten hexafluoride?": a question
+    on the listing or licence of a product the checker does not know, one of whose words no
+    passage uses, is refused like an uncovered product in a licence question; other questions
+    (or a product the documents name) are left to retrieval."""
+    if not asks_about_product_rules(question) or find_items(question, rules):
         return None
     product = _named_product(question, rules)
-    if not product or indexed(product):
+    everyday = common_english_words(EVERYDAY_WORDS)
+    if all(w in everyday or indexed(w) for w in product.split()):
         return None
     return _uncovered(question, as_of, product, rules)
 

@@ -272,7 +272,12 @@ class Tutor:
 
     def _route_to_checker(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Licence questions are decided by rules, not by similarity search."""
-        return answer_with_checker(text, as_of, rules, self.citation_for_doc, self.index.names)
+        return answer_with_checker(text, as_of, rules, self.citation_for_doc, self._names_word)
+
+    def _names_word(self, word: str) -> bool:
+        """Some passage uses `word`, or the word it misspells ("flouride")."""
+        fixed = self.index.snapshot().speller.correct_word(word)
+        return self.index.names(word) or (fixed is not None and self.index.names(fixed))
 
     def _outside_scope(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""

@@ -46,9 +46,23 @@ _INTENT = re.compile(
 _LISTED = re.compile(r"^\s*(?:is|are)\b.{0,80}\b(?:listed|controlled|caught)\b", re.IGNORECASE)
 
 
+# "Which row covers gallium nitride?", "what licence do I need for neon?", "same rules as HF?":
+# questions on where a product sits in the lists or which licence it needs, in any wording.
+_PRODUCT_RULES = re.compile(
+    rf"\b(?:which|what)\s+(?:kind\s+of\s+|type\s+of\s+)?(?:{_LICENCE}|row|entry|list)\b"
+    r"|\bsame\s+(?:rules?|controls?|licen[cs]e)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_if_listed(question: str) -> bool:
     """"Is/are ... listed / controlled / caught?": a yes/no question on a product's listing."""
     return bool(_LISTED.search(question))
+
+
+def asks_about_product_rules(question: str) -> bool:
+    """A question on a product's listing or licence, yes/no or not ("which row covers ...?")."""
+    return bool(_LISTED.search(question) or _PRODUCT_RULES.search(question))
 
 
 def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:

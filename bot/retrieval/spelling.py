@@ -37,9 +37,9 @@ def _common_english_list() -> tuple[str, ...]:
         return tuple(line.split(" ", 1)[0] for line in islice(lines, COMMON_ENGLISH_WORDS))
 
 
-@lru_cache(maxsize=1)
-def common_english_words() -> frozenset[str]:
-    return frozenset(_common_english_list())
+@lru_cache(maxsize=4)
+def common_english_words(most_frequent: int = COMMON_ENGLISH_WORDS) -> frozenset[str]:
+    return frozenset(_common_english_list()[:most_frequent])
 
 
 @lru_cache(maxsize=1)
