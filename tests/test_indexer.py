@@ -52,6 +52,32 @@ def test_second_run_embeds_nothing_edit_reembeds_delete_removes(small_settings: 
     assert _doc_ids(small_settings) == {"white-list-removal-2019", "wto-ds590-request-2019"}
 
 
+def test_unchanged_files_skip_reading_but_a_same_size_edit_is_found(
+    small_settings: Settings,
+) -> None:
+    """The quick up-to-date check (names, sizes, times) must never hide an edit: a word swapped
+    for one of the same length keeps the size, and the new text must still reach the index."""
+    first = ingest(small_settings, progress=False)
+    again = ingest(small_settings, progress=False)
+    assert again.up_to_date and (again.documents, again.chunks) == (first.documents, first.chunks)
+
+    path = small_settings.corpus_dir / "wto-ds590-request-2019.md"
+    text = path.read_text(encoding="utf-8")
+    assert "South Korea requested consultations" in text
+    edited_text = text.replace("requested consultations", "solicited consultations", 1)
+    assert len(edited_text) == len(text)
+    path.write_text(edited_text, encoding="utf-8")
+    edited = ingest(small_settings, progress=False)
+    assert not edited.up_to_date and edited.embedded > 0
+
+    # A stamp that no longer matches the live generation (another replica re-indexed) is
+    # ignored: the files are read and fingerprinted again.
+    stamp = small_settings.data_dir / "sources-stamp.json"
+    stamp.write_text(stamp.read_text().replace('"fingerprint": "', '"fingerprint": "x'))
+    checked = ingest(small_settings, progress=False)
+    assert checked.up_to_date and checked.embedded == 0
+
+
 def test_rebuild_reembeds_everything(small_settings: Settings) -> None:
     first = ingest(small_settings, progress=False)
     rebuilt = ingest(small_settings, rebuild=True, progress=False)

@@ -19,13 +19,17 @@ import yaml
 
 from bot.checking.model import SECTIONS, RulesError
 
+# libyaml's parser when PyYAML was built with it: the same safe subset, several times faster
+# (the rule files are read at every start).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_sections(directory: str, paths: Sequence[Path]) -> dict[str, YamlNode]:
     """The top-level sections of all files; a section may live in any file, but only in one."""
     sections: dict[str, YamlNode] = {}
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
         except yaml.YAMLError as exc:
             raise RulesError(path.name, "(YAML syntax)", str(exc).replace("\n", " ")) from exc
         if data is None:

@@ -30,7 +30,7 @@ NOTED_FIELDS = {"published": "published_note", "source_url": "source_url_note"}
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
-class _DatesAsText(yaml.SafeLoader):
+class _DatesAsText(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
     """Safe YAML that leaves dates as text, so a bad date is reported with its field name."""
 
 

@@ -17,6 +17,10 @@ import yaml
 
 from bot.retrieval.lexical import STOPWORDS
 
+# libyaml's parser when PyYAML was built with it: the same safe subset, several times faster
+# (the glossary is read at every start).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 log = logging.getLogger(__name__)
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -86,7 +90,7 @@ def load_terms(path: str) -> dict[str, str]:
     if not file.is_file():
         return {}
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506
     except yaml.YAMLError as exc:
         log.warning("ignoring %s: %s", file, exc)
         return {}
