@@ -113,3 +113,12 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
     # No product named at all: the checker asks which item it is instead of refusing.
     unnamed = ask(tutor, "Do I need a licence to export to Korea?")
     assert not unnamed.refused and unnamed.mode == "checker"
+
+
+def test_a_licence_verdict_in_the_chat_carries_its_disclaimer_once(tutor: Tutor) -> None:
+    """The verdict says it is not legal advice exactly once: as the answer's note, which every
+    renderer shows, not also inside the verdict's text (the chat and CLI showed it twice)."""
+    verdict = ask(tutor, "Do I need a licence to ship hydrogen fluoride to Korea in 2020?")
+    assert verdict.mode == "checker"
+    assert any("not legal advice" in note for note in verdict.notes)
+    assert "not legal advice" not in verdict.answer

@@ -126,7 +126,7 @@ def answer_with_checker(
             if citation is not None:
                 citations.append(citation)
                 numbers[doc_id] = citation.n
-    text = render_markdown(result, numbers)
+    text = render_markdown(result, numbers, disclaimer=False)  # the note carries it
     return Answer(
         question=question,
         as_of=dt.date.fromisoformat(data["as_of"]),

@@ -50,12 +50,14 @@ def render_markdown(
     result: CheckResult,
     numbers: Mapping[str, int] | None = None,
     hint: Callable[[str], str] | None = None,
+    disclaimer: bool = True,
 ) -> str:
     """The whole result: verdict, item, destination, licences, catch-all, steps, disclaimer.
 
     `numbers` maps a document id to the number the chat shows for it ([1], [2]...); a document
     without a number is cited by its id. `hint(name)` says how to give a missing input; the
-    chat passes none (its users answer in words).
+    chat passes none (its users answer in words). The chat also leaves the disclaimer out of
+    the text (`disclaimer=False`): its answer carries it as a note, shown once by every renderer.
     """
     numbers = numbers or {}
 
@@ -88,7 +90,8 @@ def render_markdown(
     lines += ["", "**Reasoning**"]
     lines += [f"{n}. {hinted(s.text, s.asks)} {cite(s.citation)}"
               for n, s in enumerate(result.steps, 1)]
-    lines += ["", f"_{result.disclaimer}_"]
+    if disclaimer:
+        lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
 
 
