@@ -34,6 +34,7 @@ FOLLOW_UP = re.compile(
 SYNONYMS = {
     "reversed": "returned restoration reversal lifted",
     "reverse": "return restoration reversal lift",
+    "reversal": "return restoration lifted",  # the noun of the same word
     "undone": "restored lifted",
     "lifted": "restored lifted",
     "ended": "ended withdrawn restored",
