@@ -40,6 +40,14 @@ SYNONYMS = {
     "ended": "ended withdrawn restored",
     "banned": "licence restrictions",
     "ban": "licence restrictions",
+    # Everyday words for the course's "dispute" (never "row", which also names a list row).
+    "fight": "dispute",
+    "spat": "dispute",
+    "feud": "dispute",
+    "quarrel": "dispute",
+    "clash": "dispute",
+    "standoff": "dispute",
+    "trade war": "dispute",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
     "white country": "Group A",
