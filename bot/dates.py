@@ -151,6 +151,20 @@ def without_dates(text: str) -> str:
     return re.sub(r"\s{2,}", " ", _DATE_PHRASE.sub(" ", text)).strip()
 
 
+# "today", "now", "currently": the as-of date (today, unless another is set), not a topic. As
+# search words they find whatever passage has "today" in a heading.
+NOW_WORDS = re.compile(
+    r"\b(?:right\s+now|as\s+of\s+(?:now|today)|at\s+(?:present|the\s+moment)|these\s+days"
+    r"|today|nowadays|currently|presently|now)\b",
+    re.IGNORECASE,
+)
+
+
+def without_now_words(text: str) -> str:
+    """The text without the words that only say "as of today" (see NOW_WORDS)."""
+    return re.sub(r"\s{2,}", " ", NOW_WORDS.sub(" ", text)).strip()
+
+
 def starts_after(text: str, as_of: dt.date) -> bool:
     """True when everything a sentence dates lies after the as-of day (it is not yet known)."""
     dates = mentioned_dates(text)

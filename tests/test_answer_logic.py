@@ -264,6 +264,21 @@ def test_without_dates_keeps_the_subject() -> None:
     assert without_dates("what about in 2020") == "what about"
 
 
+def test_now_words_are_the_viewpoint_not_the_topic() -> None:
+    """"today" in a search finds passages with "today" in a heading (another country's list,
+    say), not the ones about the subject; "now" inside a word is left alone."""
+    from bot.dates import without_now_words
+
+    assert without_now_words("Is South Korea on Japan's white list today?") == (
+        "Is South Korea on Japan's white list ?"
+    )
+    assert without_now_words("what licence do i need right now") == "what licence do i need"
+    assert without_now_words("is korea currently in group a") == "is korea in group a"
+    assert without_now_words("what do we know about the known cases") == (
+        "what do we know about the known cases"
+    )
+
+
 def test_state_document_answers_the_present_over_a_past_event() -> None:
     """An event document ranked first must not answer "is ... ?" when a state document
     describes the state on the date; a background document keeps its place."""

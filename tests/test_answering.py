@@ -115,6 +115,15 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
     assert not unnamed.refused and unnamed.mode == "checker"
 
 
+def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
+    """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
+    heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""
+    answer = ask(tutor, "Is South Korea on Japan's white list today?")
+    assert not answer.refused and answer.lines
+    assert "Group A" in answer.lines[0].text
+    assert not any("Ga group" in line.text for line in answer.lines)
+
+
 def test_a_licence_verdict_in_the_chat_carries_its_disclaimer_once(tutor: Tutor) -> None:
     """The verdict says it is not legal advice exactly once: as the answer's note, which every
     renderer shows, not also inside the verdict's text (the chat and CLI showed it twice)."""

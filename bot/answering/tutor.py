@@ -35,7 +35,7 @@ from bot.answering.types import Answer, Citation
 from bot.answering.validate import clean_question
 from bot.checking.rules import load_rules
 from bot.config import Settings
-from bot.dates import parse_as_of, question_as_of, without_dates
+from bot.dates import parse_as_of, question_as_of, without_dates, without_now_words
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
@@ -146,6 +146,7 @@ class Tutor:
         carried = [] if standalone != corrected else history  # a condensed question stands alone
         if qtype.asks_state:
             standalone = without_dates(standalone) or standalone  # the date is the viewpoint
+        standalone = without_now_words(standalone) or standalone  # so is "today", "now"
         query = build_query(standalone, carried, self.terms)
         return Asked(text, as_of, corrected, query, qtype)
 
