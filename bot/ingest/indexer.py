@@ -143,7 +143,7 @@ def _stamp_file(settings: Settings) -> Path:
     return settings.data_dir / "sources-stamp.json"
 
 
-def _stamp_matches(settings: Settings, stamp: str, pointer: dict[str, Any] | None) -> bool:
+def _stamp_matches(settings: Settings, stamp: str, pointer: dict[str, Any]) -> bool:
     """True when the files are as the last ingest left them and the live generation is the one
     it found or built (another replica sharing a Chroma server may have moved it since)."""
     try:
@@ -152,7 +152,6 @@ def _stamp_matches(settings: Settings, stamp: str, pointer: dict[str, Any] | Non
         return False
     return (
         isinstance(saved, dict)
-        and pointer is not None
         and saved.get("stamp") == stamp
         and saved.get("fingerprint") == pointer.get("fingerprint")
     )
