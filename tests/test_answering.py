@@ -115,6 +115,18 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
     assert not unnamed.refused and unnamed.mode == "checker"
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["walk me through the 2023 reversal", "how did gsomia get tangled up in the export fight"],
+)
+def test_everyday_words_for_course_topics_are_not_refused(tutor: Tutor, question: str) -> None:
+    """"reversal" and "fight" are words the course never uses for its own topics (the return
+    to Group A, the dispute); they map to those topics instead of making the question look
+    off-topic."""
+    answer = ask(tutor, question)
+    assert not answer.refused and answer.citations
+
+
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
     """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
     heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""
