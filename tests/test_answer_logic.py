@@ -19,7 +19,7 @@ from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, 
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
-from bot.retrieval.query import is_follow_up
+from bot.retrieval.query import is_follow_up, synonyms_for
 from bot.retrieval.spelling import Speller
 
 EMBEDDER = HashingEmbedder()
@@ -391,3 +391,21 @@ def test_packaged_scope_model_loads_with_its_dev_figures() -> None:
     assert model is not None and 0.0 < model.threshold < 1.0
     data = json.loads(MODEL_FILE.read_text())
     assert data["dev"]["false_refusal_rate"] <= 0.03  # the bar the threshold was chosen for
+
+
+@pytest.mark.parametrize(
+    ("question", "settles"),
+    [
+        ("when did japan and korea make up", True),
+        ("did they ever reconcile?", True),
+        ("when did the two sides make up with each other", True),
+        ("what share of korea's resist imports did japan make up of the total", False),
+        ("japanese goods made up 91.9% of imports, right?", False),
+    ],
+)
+def test_making_up_means_the_settlement_only_when_it_ends_the_clause(
+    question: str, settles: bool
+) -> None:
+    """"make up" is reconciling when nothing is measured after it; "made up 91.9%" and "make
+    up of the total" are shares, and must not pull in the settlement."""
+    assert any("settlement" in extra for extra in synonyms_for(question)) is settles

@@ -127,6 +127,14 @@ def test_everyday_words_for_course_topics_are_not_refused(tutor: Tutor, question
     assert not answer.refused and answer.citations
 
 
+def test_making_up_is_answered_with_the_settlement_not_import_shares(tutor: Tutor) -> None:
+    """One of issue 12's examples: "make up" matched the import shares that "made up 85.2%"."""
+    answer = ask(tutor, "when did japan and korea make up")
+    assert not answer.refused and answer.lines
+    assert not any("made up" in line.text for line in answer.lines)
+    assert any("2023" in line.text for line in answer.lines)
+
+
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
     """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
     heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""

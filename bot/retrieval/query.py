@@ -48,6 +48,13 @@ SYNONYMS = {
     "clash": "dispute",
     "standoff": "dispute",
     "trade war": "dispute",
+    # ... and for its "settlement": "when did japan and korea make up" is not about shares
+    # that "made up 85.2%" of imports.
+    r"(?:make|made|making) up(?=\s*(?:$|[?.!]|with\b|again\b|after\b))": "settlement restored",
+    r"reconcil\w*": "settlement restored",
+    r"(?:patch|patched) (?:things |it |relations )?up": "settlement restored",
+    r"(?:bury|buried) the hatchet": "settlement restored",
+    r"(?:make|made) peace": "settlement restored",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
     "white country": "Group A",
