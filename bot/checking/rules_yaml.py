@@ -18,10 +18,7 @@ from typing import Any, NoReturn
 import yaml
 
 from bot.checking.model import SECTIONS, RulesError
-
-# libyaml's parser when PyYAML was built with it: the same safe subset, several times faster
-# (the rule files are read at every start).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.yaml_loader import load_yaml
 
 
 def read_sections(directory: str, paths: Sequence[Path]) -> dict[str, YamlNode]:
@@ -29,7 +26,7 @@ def read_sections(directory: str, paths: Sequence[Path]) -> dict[str, YamlNode]:
     sections: dict[str, YamlNode] = {}
     for path in paths:
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise RulesError(path.name, "(YAML syntax)", str(exc).replace("\n", " ")) from exc
         if data is None:

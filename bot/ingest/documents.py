@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import ErrorDetails
 
 from bot.errors import CorpusError
+from bot.yaml_loader import SAFE_LOADER, load_yaml
 
 DocType = Literal["news", "regulation", "guidance", "explainer", "glossary", "faq"]
 # What a document describes. Only a `state` (something that held over a period, such as "South
@@ -30,7 +31,7 @@ NOTED_FIELDS = {"published": "published_note", "source_url": "source_url_note"}
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
-class _DatesAsText(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
+class _DatesAsText(SAFE_LOADER):
     """Safe YAML that leaves dates as text, so a bad date is reported with its field name."""
 
 
@@ -112,7 +113,7 @@ def split_front_matter(raw: str, *, where: str) -> tuple[dict[str, Any], str]:
     if not match:
         raise CorpusError(f"{where}: no YAML front matter (the file must start with '---')")
     try:
-        meta = yaml.load(match.group(1), Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
+        meta = load_yaml(match.group(1), loader=_DatesAsText)
     except yaml.YAMLError as exc:
         raise CorpusError(f"{where}: front matter is not valid YAML: {exc}") from exc
     except RecursionError as exc:

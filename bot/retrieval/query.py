@@ -16,10 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.retrieval.lexical import STOPWORDS
-
-# libyaml's parser when PyYAML was built with it: the same safe subset, several times faster
-# (the glossary is read at every start).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.yaml_loader import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +103,7 @@ def load_terms(path: str) -> dict[str, str]:
     if not file.is_file():
         return {}
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506
+        data = load_yaml(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         log.warning("ignoring %s: %s", file, exc)
         return {}
