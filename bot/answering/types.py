@@ -36,9 +36,6 @@ class Citation:
         return (self.quote, *self.more_quotes)
 
 
-LINE_ROLES = ("current", "history", "overview", "note")
-
-
 @dataclass(frozen=True)
 class AnswerLine:
     """One sentence of an answer, with what it is for, so renderers never parse text back.

@@ -55,11 +55,6 @@ _PRODUCT_RULES = re.compile(
 )
 
 
-def asks_if_listed(question: str) -> bool:
-    """"Is/are ... listed / controlled / caught?": a yes/no question on a product's listing."""
-    return bool(_LISTED.search(question))
-
-
 def asks_about_product_rules(question: str) -> bool:
     """A question on a product's listing or licence, yes/no or not ("which row covers ...?")."""
     return bool(_LISTED.search(question) or _PRODUCT_RULES.search(question))

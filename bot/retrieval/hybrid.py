@@ -68,7 +68,6 @@ class _Snapshot:
     speller: Speller
     dates: dict[dt.date, list[str]]  # day -> chunks that name it
     chunk_ids: dict[str, str] = field(default_factory=dict)  # Chroma record id -> chunk id
-    loaded_at: float = field(default_factory=time.monotonic)
 
 
 class SearchIndex:

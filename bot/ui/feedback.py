@@ -25,9 +25,6 @@ log = logging.getLogger(__name__)
 
 RATINGS = ("up", "down")
 MAX_REASON_CHARS = 1000
-EVAL_FIELDS = (
-    "id", "question", "as_of", "must_include", "expected_docs", "answerable", "tags", "history",
-)  # fmt: skip
 
 
 def clean_reason(reason: object) -> str:
