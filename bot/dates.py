@@ -45,6 +45,12 @@ MONTH_DAY_YEAR = re.compile(
     rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
 )
 ORDINAL_DAY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+# A day, with or without its year: "16 March", "14 to 16 March 2023", "March 16", "2023-03-16".
+_DAY = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|\b{_MONTH}\.?\s+\d{{1,2}}\b(?!,?\d)"
+    r"|\b(?:19|20)\d\d-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
 AS_OF_PHRASE = re.compile(
     r"\b(?:as of|as at|in|during)\s+("
     r"\d{1,2}\s+\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d|\w+\.?\s+(?:19|20)\d\d|(?:19|20)\d\d"
@@ -101,6 +107,11 @@ def month_number(name: str) -> int:
 def mentioned_dates(text: str) -> list[dt.date]:
     """Dates a sentence mentions, most precise first; a bare month or year counts as its start."""
     return list(_mentioned_dates(text))
+
+
+def names_a_day(text: str) -> bool:
+    """A date to the day, not only a month or year: what "when ...?" is usually asking for."""
+    return bool(_DAY.search(text))
 
 
 @lru_cache(maxsize=50_000)

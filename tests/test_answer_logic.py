@@ -409,3 +409,16 @@ def test_making_up_means_the_settlement_only_when_it_ends_the_clause(
     """"make up" is reconciling when nothing is measured after it; "made up 91.9%" and "make
     up of the total" are shares, and must not pull in the settlement."""
     assert any("settlement" in extra for extra in synonyms_for(question)) is settles
+
+
+def test_a_when_question_prefers_a_day_to_a_bare_year() -> None:
+    """"When were the restrictions on the three items lifted?" led with "CISTEC said in 2019
+    that ...": a year in an attribution counts as a date, but a "when" question asks for a day."""
+    hits = [
+        passage("items", "In 2019 a body said the three items moved to individual licences. "
+                "On 23 March 2023 the three items moved back to bulk licences.", 1),
+    ]  # fmt: skip
+    result = compose(hits, request("when did the three items move to licences"),
+                     SentenceCache(EMBEDDER))  # fmt: skip
+    assert not result.refused
+    assert "23 March 2023" in result.lines[0].text

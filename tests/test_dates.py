@@ -11,6 +11,7 @@ from bot.dates import (
     format_date,
     mentioned_dates,
     month_number,
+    names_a_day,
     normalise_dates,
     stated_day_or_period,
 )
@@ -38,3 +39,20 @@ def test_periods_and_months() -> None:
     assert stated_day_or_period("no date here") == (None, None)
     assert [month_number(m) for m in ("Sept.", "sep", "June", "jul")] == [9, 9, 6, 7]
     assert format_date(DAY) == "28 August 2019"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("On 16 March 2023, METI said so.", True),
+        ("from 14 to 16 March 2023", True),
+        ("on March 16, 2023", True),
+        ("the 4th of July", True),
+        ("2023-03-16", True),
+        ("in March 2023", False),
+        ("CISTEC said in 2019 that", False),
+        ("Act No. 228 of 1949", False),
+    ],
+)
+def test_names_a_day_only_for_a_day_not_a_month_or_year(text: str, day: bool) -> None:
+    assert names_a_day(text) is day

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
-from bot.dates import Period, mentioned_dates, period_of, starts_after
+from bot.dates import Period, mentioned_dates, names_a_day, period_of, starts_after
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
@@ -60,6 +60,10 @@ OWN_WORDS_SHARE = 0.5
 # A sentence holding the kind of fact the question asks for (a date for "when", a number for
 # "how many", an identifier for "which row") is the likelier answer.
 KIND_BONUS = 0.15
+
+# ... but a "when" question is after a day: a sentence dated only by month or year ("CISTEC said in
+# 2019 that ...") gets this share of it.
+COARSE_DATE_SHARE = 0.5
 
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
@@ -205,14 +209,23 @@ def score(
             bonus += 0.08
         if not wants_date and is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
-        if qtype.wants not in (AnswerKind.ANY, AnswerKind.OVERVIEW, AnswerKind.STATE) and (
-            contains_kind(cand.text, qtype.wants)
-        ):
-            bonus += KIND_BONUS
+        bonus += _kind_bonus(cand.text, qtype.wants)
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
+
+
+def _kind_bonus(text: str, wants: AnswerKind) -> float:
+    """KIND_BONUS for a sentence holding the kind of fact asked for; for a "when" question, a
+    day in full, and a share of it for a bare month or year ("CISTEC said in 2019 that ...")."""
+    if wants in (AnswerKind.ANY, AnswerKind.OVERVIEW, AnswerKind.STATE):
+        return 0.0
+    if not contains_kind(text, wants):
+        return 0.0
+    if wants is AnswerKind.DATE and not names_a_day(text):
+        return KIND_BONUS * COARSE_DATE_SHARE
+    return KIND_BONUS
 
 
 def is_state(cand: Candidate) -> bool:
