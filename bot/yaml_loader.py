@@ -10,9 +10,12 @@ from typing import Any
 
 import yaml
 
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's CSafeLoader is not a subclass of the pure-Python SafeLoader; both build only the
+# safe subset, so either may be passed below (a subclass of one, as front matter uses, too).
+SafeLoaderType = type[Any]
+SAFE_LOADER: SafeLoaderType = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(text: str, loader: type[yaml.SafeLoader] = SAFE_LOADER) -> Any:  # noqa: ANN401
+def load_yaml(text: str, loader: SafeLoaderType = SAFE_LOADER) -> Any:  # noqa: ANN401
     """Parse trusted-format YAML text with a safe loader (never builds arbitrary objects)."""
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
