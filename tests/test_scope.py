@@ -31,6 +31,9 @@ IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
     "tell us about the rules for resist",  # "us" the pronoun
     "Do I need a licence to export resist to Taiwan?",
+    # a preposition ends the country's name: the licence is not Germany's
+    "our pump isn't on any list, can we ship it to germany without a licence",
+    "can we send resist to Taiwan for a trade fair?",
     "Does Japan control exports of resist to the United States?",
     "What is Korea's Foreign Trade Act?",
     "What are the rules in Korea on strategic items?",
@@ -101,3 +104,4 @@ def test_a_row_or_licence_question_on_an_unknown_product_is_refused(tutor) -> No
     # A misspelt course product and everyday verbs are not unknown products.
     assert not tutor.ask("which row is hydrogen flouride listed in").refused
     assert not tutor.ask("what licence did METI bring back for the three items in 2023").refused
+

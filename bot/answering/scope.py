@@ -22,6 +22,9 @@ RULE_WORDS = (
     r"systems?|licen[cs]ing|licen[cs]es?|requirements?)"
 )
 
+# Words that end a noun phrase: after "to Germany without", the licence is not Germany's.
+FUNCTION_WORDS = r"(?:without|with|for|to|from|by|and|or|but|a|an|the|any|no|if|in|on|at)"
+
 
 # Jurisdictions with export-control rules of their own that are not countries.
 UNIONS = (Country("EU", "EU", "the European Union", ("EU", "eu", "European Union")),)
@@ -52,8 +55,11 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             text,
             re.IGNORECASE,
         )
+        # ("Germany's own export rules", "German dual-use rules"; a word such as "without"
+        # or "for" after the country ends its name: "to Germany without a licence")
         asks_country_rules = re.search(
-            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:[\w-]+\s+){{0,2}}{RULE_WORDS}\b",
+            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:(?!{FUNCTION_WORDS}\b)[\w-]+\s+){{0,2}}"
+            rf"{RULE_WORDS}\b",
             text,
             re.IGNORECASE,
         )
