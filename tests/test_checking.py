@@ -411,6 +411,43 @@ def test_catch_all_for_unknown_product_outside_group_a(rules):
     assert result.catch_all.status == "applies_if"  # L10, C2
 
 
+# A product the exporter says is on no control list: not asked which of the three items it is,
+# but given the catch-all for its destination and date (L5: rows 1-15 are the list controls,
+# row 16 the catch-all; L10: catch-all for goods that are not list-controlled).
+STATED_UNLISTED = [
+    ("non-listed machine parts", "KR", "2019-09-30", "applies_if"),  # T16, T17: Group B
+    ("our pump is not on any control list", "KR", "2021-05-01", "applies_if"),  # T47
+    ("an unlisted valve", "KR", "2023-07-21", "does_not_apply"),  # T47, L9: Group A again
+    ("a gasket that isn't on any list", "DE", TODAY.isoformat(), "does_not_apply"),  # L9
+]
+
+
+@pytest.mark.parametrize(("description", "to", "day", "status"), STATED_UNLISTED)
+def test_a_product_stated_as_unlisted_gets_the_catch_all(rules, description, to, day, status):
+    result = check(rules, description, destination=to, date=date.fromisoformat(day))
+    assert result.verdict == NOT_LISTED and result.item is None
+    assert result.catch_all.status == status
+    assert "item" not in result.missing_parameters
+    assert "by your own classification" in result.summary
+    assert "catch-all-controls" in {s.citation for s in result.steps}
+    assert render_markdown(result).startswith("**Not listed, by your own classification**")
+
+
+@pytest.mark.parametrize("description", [
+    "a pump for Korea, which is not on the white list",  # a destination's group, not a product
+    "a pump",
+])
+def test_only_a_stated_classification_skips_the_item_question(rules, description):
+    result = check(rules, description, destination="KR", date=date(2020, 1, 15))
+    assert result.verdict == NEED_MORE_INFORMATION and "item" in result.missing_parameters
+
+
+def test_a_named_item_is_tested_even_when_called_unlisted(rules):
+    result = check(rules, "our 50% hydrogen fluoride, not listed we think", destination="KR",
+                   date=date(2024, 1, 15))
+    assert result.verdict == LICENCE_REQUIRED  # L6: over 30% is listed, whatever is believed
+
+
 # ---------------------------------------------------------------------------------------------
 # Missing parameters and unknown products
 

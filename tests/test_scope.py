@@ -105,3 +105,15 @@ def test_a_row_or_licence_question_on_an_unknown_product_is_refused(tutor) -> No
     assert not tutor.ask("which row is hydrogen flouride listed in").refused
     assert not tutor.ask("what licence did METI bring back for the three items in 2023").refused
 
+
+def test_a_product_the_asker_calls_unlisted_gets_the_catch_all_not_a_refusal(tutor) -> None:
+    """The course covers goods on no control list through the catch-all (facts L5, L10): an
+    exporter who says so is answered for the destination and date, not told the product is
+    outside the course."""
+    answer = tutor.ask(
+        "we send non-listed valves to a korean customer in march 2020, do we need a licence"
+    )
+    assert not answer.refused and answer.mode == "checker"
+    assert answer.check["catch_all"]["status"] == "applies_if"  # Group B until 20 July 2023
+    assert "catch-all-controls" in {c.doc_id for c in answer.citations}
+    assert "not valves" not in answer.answer

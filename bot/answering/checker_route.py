@@ -15,7 +15,7 @@ from typing import Any
 from bot.answering.types import Answer, Citation
 from bot.checking import check_product, parse_check_question
 from bot.checking.countries import find_countries
-from bot.checking.describe import find_items
+from bot.checking.describe import find_items, states_unlisted
 from bot.checking.render import render_markdown
 from bot.checking.routing import asks_about_product_rules
 from bot.errors import TutorError
@@ -110,7 +110,9 @@ def answer_with_checker(
     except TutorError as exc:
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
-    product = _named_product(question, rules) if data["item"] is None else ""
+    # A product the asker classed as on no list is answered by the catch-all steps.
+    unknown = data["item"] is None and not states_unlisted(question)
+    product = _named_product(question, rules) if unknown else ""
     if product and indexed(product):
         return None
     if product:

@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import date
 
+from bot.checking.result import DestinationInfo
 from bot.checking.rules import (
     CheckInputError,
     Country,
@@ -30,6 +31,11 @@ class Placement:
     country: Country
     group: Group
     note: Note
+
+    def info(self) -> DestinationInfo:
+        """The placement as the result reports it (codes and names, not rule objects)."""
+        country, group = self.country, self.group
+        return DestinationInfo(country.code, country.name, group.code, group.name, group.caveat)
 
 
 def resolve_country(text: str, rules: Rules) -> Country:

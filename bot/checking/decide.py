@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from bot.checking.countries import Placement, find_countries, place, resolve_country
-from bot.checking.describe import extract_parameters, find_items, find_technology, resolve_item
+from bot.checking.describe import (
+    extract_parameters,
+    find_items,
+    find_technology,
+    resolve_item,
+    states_unlisted,
+)
 from bot.checking.model import (
     CheckInputError,
     ControlEntry,
@@ -30,7 +36,6 @@ from bot.checking.result import (
     CatchAllInfo,
     CheckRequest,
     CheckResult,
-    DestinationInfo,
     LicenceInfo,
     Step,
 )
@@ -60,6 +65,9 @@ class _Decision:
         self.missing: list[str] = []
         self.questions: list[str] = []
         self.asks: dict[str, str] = {}
+        self.item: Item | None = None
+        stated = states_unlisted(request.description) if request.listed is None else False
+        self.unlisted = request.listed is False or stated
 
     def add(self, note: Note, asks: str = "", **values: object) -> None:
         self.steps.append(Step(fill(note.text, values), note.citation, asks))
@@ -77,13 +85,16 @@ class _Decision:
         self.as_of = self._as_of()
         explicit = {name: self._parameter(name).parse(value)
                     for name, value in request.params.items()}
-        item = self._item()
+        item = self.item = self._item()
         technology = request.technology
         if technology is None:  # not said: technology when the description says so
             technology = find_technology(request.description, rules) is not None
         self.form = "technology" if technology else "goods"
         params: dict[str, Value] = {}
-        if item is None:
+        if item is None and self.unlisted:
+            outcome = "not_listed"
+            self.add(rules.meta.stated_unlisted)
+        elif item is None:
             outcome = "unknown"
             self.ask("item", rules.meta.item_question)
         else:
@@ -125,7 +136,7 @@ class _Decision:
             steps=tuple(self.steps),
             as_of=self.as_of,
             disclaimer=rules.meta.disclaimer,
-            destination=_destination_info(placement),
+            destination=placement.info() if placement else None,
             parameters=params,
             asks=self.asks,
         )
@@ -162,7 +173,8 @@ class _Decision:
             self.add(rules.meta.ambiguous_item, asks="item", matches=matches)
             return None
         if not found:
-            self.add(rules.meta.unknown_item)
+            if not self.unlisted:  # a product said to be on no list needs no match
+                self.add(rules.meta.unknown_item)
             return None
         item_id, words = found[0]
         item = rules.items[item_id]
@@ -366,25 +378,21 @@ class _Decision:
             return (f"Listed: you need a licence, as for every destination (Group A included). "
                     f"Licence types for {placement.country.name} on {format_date(self.as_of)}: "
                     f"{names}.") if placement else "Listed."
+        not_listed = ("Not on any control list, by your own classification"
+                      if self.item is None else "Not listed under these entries")
         if verdict == NOT_LISTED:
             if catch.status == "does_not_apply":
-                return ("Not listed under these entries; catch-all control does not apply "
+                return (f"{not_listed}; catch-all control does not apply "
                         f"({placement.country.name} is in Group A)." if placement else "")
-            return ("Not listed under these entries, but catch-all applies if METI informs you "
+            return (f"{not_listed}, but catch-all applies if METI informs you "
                     "or you know or have reason to know of a weapons end use or end user.")
         if outcome == "listed":
             return ("Listed: a licence is required for every destination. Give the destination "
                     "to see which licence types can be used.")
         if outcome == "not_listed":
-            return ("Not listed under these entries; whether catch-all control can apply "
+            return (f"{not_listed}; whether catch-all control can apply "
                     "depends on the destination: give it.")
         wanted = ", ".join(self.missing) or "the details asked below"
         return (f"Need more information: {wanted}. If the product is listed, you need a licence "
                 "for every destination, Group A included.")
 
-
-def _destination_info(placement: Placement | None) -> DestinationInfo | None:
-    if placement is None:
-        return None
-    country, group = placement.country, placement.group
-    return DestinationInfo(country.code, country.name, group.code, group.name, group.caveat)

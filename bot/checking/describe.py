@@ -54,6 +54,23 @@ def resolve_item(name: str, rules: Rules) -> Item:
     )
 
 
+# "non-listed machine parts", "my product is not on any control list": the exporter's own
+# classification. Not "not on the white list", which is a destination's group.
+UNLISTED = re.compile(
+    r"\b(?:non-?listed|unlisted|not\s+list(?:ed|-controlled)\b|"
+    r"(?:not|isn'?t|aren'?t|never\s+been)\s+(?:on|in)\s+(?:any|a|the)\s+"
+    r"(?:(?!white\b)[\w-]+\s+){0,2}lists?\b)",
+    re.IGNORECASE,
+)
+
+
+def states_unlisted(text: str) -> bool:
+    """The description says the product is on no control list (the exporter's own
+    classification): the checker then answers with the catch-all for the destination instead
+    of asking which of its items the product is."""
+    return bool(UNLISTED.search(text))
+
+
 def find_technology(text: str, rules: Rules) -> str | None:
     """The word that makes the description about technology (know-how, drawings...), if any."""
     match = rules.technology.pattern.search(text)

@@ -362,6 +362,7 @@ class Meta:
     item_question: str
     destination_question: str
     unknown_item: Note
+    stated_unlisted: Note
     classification: Note
     ambiguous_item: Note
     list_control: Note

@@ -68,6 +68,8 @@ def render_markdown(
         return with_hint(text, hint(name)) if hint and name else text
 
     headline = _HEADLINES.get(result.verdict, "Need more information")
+    if result.verdict == NOT_LISTED and result.item is None:
+        headline = "Not listed, by your own classification"  # no entry was tested
     lines = [f"**{headline}** (as of {format_date(result.as_of)})", "", result.summary, ""]
     if result.item_name:
         form = " (technology)" if result.form == "technology" else ""

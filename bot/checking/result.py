@@ -42,6 +42,10 @@ class CheckRequest:
     params: Mapping[str, object] = field(default_factory=dict)
     period: tuple[date, date] | None = None
     technology: bool | None = None
+    # The exporter's own classification, when stated: False for "it is on no control list".
+    # The checker cannot classify a product outside its three items, but it can say what
+    # follows for such a product: no list control, and the catch-all for the destination.
+    listed: bool | None = None
 
 
 @dataclass(frozen=True)
