@@ -72,6 +72,11 @@ def test_a_licence_question_about_a_product_no_passage_names_is_refused(tutor) -
     assert "METI's Security Export Licensing Division or CISTEC" in answer.answer
 
 
+def test_the_refused_product_is_named_without_the_date_around_it(tutor) -> None:
+    answer = tutor.ask("we sell machine parts to a korean customer in sept 2019, do we need a licence")
+    assert answer.refused and "not machine parts, so" in answer.answer  # not "machine parts sept"
+
+
 def test_a_product_a_passage_names_is_left_to_retrieval(tutor) -> None:
     import datetime as dt
 

@@ -18,6 +18,7 @@ from bot.checking.countries import find_countries
 from bot.checking.describe import find_items, states_unlisted
 from bot.checking.render import render_markdown
 from bot.checking.routing import asks_about_product_rules
+from bot.dates import MONTH_NAME
 from bot.errors import TutorError
 from bot.retrieval.query import content_terms
 from bot.retrieval.spelling import common_english_words
@@ -57,6 +58,7 @@ def _named_product(question: str, rules: Any) -> str:
     for _, words in find_countries(question, rules):
         text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
     text = NOT_PRODUCT.sub(" ", text)
+    text = re.sub(rf"\b{MONTH_NAME}\b\.?", " ", text, flags=re.IGNORECASE)  # "in sept 2019"
     words = [w for w in content_terms(text) if w.isalpha() and len(w) > 2]
     return " ".join(words[:5])
 
