@@ -860,6 +860,9 @@ ROUTED = [
     ("Do I need a licence to export car parts to Turkey?", "TR", None, None),
     ("韓国にフッ化水素を輸出するには輸出許可が必要ですか", "KR", None, None),
     ("What rules apply to exports of hydrogen fluoride to China?", "CN", None, None),
+    # a shipment stated, then the licence word alone, as people type it
+    ("we sell 40% hf to a fab in korea, licence?", "KR", None, None),
+    ("euv resist to vietnam - licence needed?", "VN", None, None),
 ]
 
 
@@ -882,6 +885,9 @@ def test_routing_recognises_licence_questions(rules, question, destination, day,
         "Is South Korea listed in Appended Table 3?",
         "How long did the meeting of 12 July 2019 last?",
         "What rules apply to exports under FEFTA?",
+        # a question word or a yes/no question ending in "licence" is not the shorthand
+        "From what date did exports of the three items to South Korea need individual licences?",
+        "Did resist exports to Korea need an individual licence?",
     ],
 )
 def test_routing_leaves_ordinary_questions(rules, question):

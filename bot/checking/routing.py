@@ -35,6 +35,11 @@ _INTENT = re.compile(
         r"(?:exports?|exporting|shipments?|shipping|sales?)\b",
         r"輸出許可.*(?:必要|要り|いります|要る)",
         r"(?:輸出|出荷)(?:して|でき|する).*(?:か|？|\?)",
+        # "we sell 40% hf to a fab in korea, licence?": the licence word ends a statement of
+        # the shipment, not a question ("from what date did ... need licences?" is history)
+        r"^(?!\s*(?:do|does|did|is|are|was|were|can|could|should|would|will|must)\b)"
+        rf"(?!.*\b(?:what|when|which|who|whom|why|how|where)\b).*\b{_LICENCE}"
+        r"(?:\s+(?:needed|required|necessary))?\s*\?*\s*$",
         r"허가.*필요",
         r"수출(?:할|해도|하려면)",
     ]),
