@@ -218,6 +218,27 @@ def normalise_dates(text: str) -> str:
     return ORDINAL_DAY.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
 
 
+def in_course_form(text: str) -> str:
+    """Every date in `text` written as the course writes it ("aug 28 2019", "28 aug 2019" and
+    "2019-08-28" -> "28 August 2019"; "feb 2020" -> "February 2020"), so a question's date
+    words are the course's words: "aug" is no term the course knows, "August" is."""
+
+    def day(m: re.Match[str], y: int, mo: int, d: int) -> str:
+        try:
+            return format_date(dt.date(y, mo, d))
+        except ValueError:
+            return m.group(0)
+
+    text = normalise_dates(text)
+    text = DAY_MONTH_YEAR.sub(
+        lambda m: day(m, int(m.group(3)), month_number(m.group(2)), int(m.group(1))), text
+    )
+    text = ISO.sub(lambda m: day(m, int(m.group(1)), int(m.group(2)), int(m.group(3))), text)
+    return MONTH_YEAR.sub(
+        lambda m: f"{calendar.month_name[month_number(m.group(1))]} {m.group(2)}", text
+    )
+
+
 # A day or a month/year stated in a question, in the forms people write them (ISO, "15 January
 # 2020", "January 15, 2020", 2020年1月15日, "January 2020", 2020年1月, "2020"), most precise first.
 _STATED = (

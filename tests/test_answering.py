@@ -135,6 +135,14 @@ def test_making_up_is_answered_with_the_settlement_not_import_shares(tutor: Tuto
     assert any("2023" in line.text for line in answer.lines)
 
 
+def test_an_abbreviated_month_is_the_course_month_not_an_unknown_word(tutor: Tutor) -> None:
+    """"aug" is no word of the course: counted as an unknown term it made the scope model
+    refuse "what happened on 28 aug 2019", which "28 August 2019" answers."""
+    answer = ask(tutor, "what happened on 28 aug 2019")
+    assert not answer.refused and answer.lines
+    assert any("28 August 2019" in line.text for line in answer.lines)
+
+
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
     """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
     heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""

@@ -9,6 +9,7 @@ import pytest
 from bot.answering.llm.claims import date_mentions
 from bot.dates import (
     format_date,
+    in_course_form,
     mentioned_dates,
     month_number,
     names_a_day,
@@ -24,6 +25,7 @@ DAY = dt.date(2019, 8, 28)
              "28 Aug. 2019"],
 )
 def test_one_day_in_any_format(text: str) -> None:
+    assert in_course_form(f"what happened on {text}?") == "what happened on 28 August 2019?"
     assert mentioned_dates(normalise_dates(text))[0] == DAY  # answering
     assert date_mentions(text)[0][0].day == DAY  # the LLM verifier
     assert stated_day_or_period(f"Can I export resist on {text}?") == (DAY, None)  # checker
@@ -56,3 +58,16 @@ def test_periods_and_months() -> None:
 )
 def test_names_a_day_only_for_a_day_not_a_month_or_year(text: str, day: bool) -> None:
     assert names_a_day(text) is day
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("exports in feb 2020", "exports in February 2020"),  # the course's month words
+        ("aug 28 2019 and 2019-07-04", "28 August 2019 and 4 July 2019"),
+        ("2019-13-01", "2019-13-01"),  # no such day: left as typed
+        ("Act No. 228 of 1949", "Act No. 228 of 1949"),  # a bare year is not rewritten
+    ],
+)
+def test_in_course_form_writes_dates_as_the_course_does(text: str, expected: str) -> None:
+    assert in_course_form(text) == expected

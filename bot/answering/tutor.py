@@ -35,7 +35,13 @@ from bot.answering.types import Answer, Citation
 from bot.answering.validate import clean_question
 from bot.checking.rules import load_rules
 from bot.config import Settings
-from bot.dates import parse_as_of, question_as_of, without_dates, without_now_words
+from bot.dates import (
+    in_course_form,
+    parse_as_of,
+    question_as_of,
+    without_dates,
+    without_now_words,
+)
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
@@ -135,7 +141,7 @@ class Tutor:
     def _understand(self, text: str, as_of: dt.date, opts: AskOptions, chat: Any) -> Asked:
         """Spelling, the question type, and the search query (with a follow-up's topic)."""
         speller = self.index.snapshot().speller
-        corrected = speller.correct(text)
+        corrected = speller.correct(in_course_form(text))
         standalone = corrected
         if chat is not None and opts.history:
             from bot.answering.llm import condense_question
