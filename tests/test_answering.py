@@ -159,3 +159,29 @@ def test_a_licence_verdict_in_the_chat_carries_its_disclaimer_once(tutor: Tutor)
     assert verdict.mode == "checker"
     assert any("not legal advice" in note for note in verdict.notes)
     assert "not legal advice" not in verdict.answer
+
+
+@pytest.mark.parametrize("question", [
+    "can you give me legal advice on my shipment",
+    "we already shipped hf to korea without a licence, will we get fined",
+])
+def test_a_request_for_advice_on_ones_own_case_is_refused_with_whom_to_ask(
+    tutor: Tutor, question: str
+) -> None:
+    """Advice on the asker's own case is not the course's to give; the refusal says so and
+    names whom to ask, as every licence verdict does, instead of "the course does not cover
+    that"."""
+    answer = ask(tutor, question)
+    assert answer.refused and not answer.citations
+    assert "METI's Security Export Licensing Division" in answer.answer
+    assert "CISTEC" in answer.answer and "not legal advice" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["hi", "Hello!", "what can you do?"])
+def test_a_greeting_is_told_what_the_tutor_does(tutor: Tutor, question: str) -> None:
+    """Searched as a question, "hi" was refused with "I can't answer that from the course
+    material"; a greeting gets what the tutor covers (the app adds example questions)."""
+    answer = ask(tutor, question)
+    assert answer.refused and not answer.citations  # nothing is claimed, nothing cited
+    assert answer.answer.startswith("Hello!") and "DS590" in answer.answer
+    assert not ask(tutor, "hi, when was korea removed from the white list").refused

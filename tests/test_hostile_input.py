@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.outcome import FUTURE_REFUSAL, REFUSAL
+from bot.answering.outcome import ADVICE_REFUSAL, FUTURE_REFUSAL, REFUSAL, WELCOME
 from bot.answering.tutor import AskOptions, Tutor
 from bot.answering.types import Answer
 from bot.config import PROJECT_ROOT, Settings, load_settings
@@ -63,7 +63,8 @@ def assert_only_quotes(answer: Answer) -> None:
     """An extractive answer is an as-of line plus quoted sentences, each with its citation."""
     assert_citations_valid(answer)
     if answer.refused:
-        assert answer.answer in (REFUSAL, FUTURE_REFUSAL) and not answer.citations
+        assert answer.answer in (REFUSAL, FUTURE_REFUSAL, ADVICE_REFUSAL, WELCOME)
+        assert not answer.citations
         return
     assert answer.mode == "extractive", answer.mode
     first, *lines = answer.answer.splitlines()

@@ -30,6 +30,25 @@ FUTURE_REFUSAL = (
     "I can't tell what will happen in the future: the course material records decisions "
     "that have been made, with their dates. Ask what the rules are on a given date instead."
 )
+ADVICE_REFUSAL = (
+    "I can't advise on your own case: this tutor explains the rules with their sources, and it "
+    "is not legal advice. For your shipment or situation, ask METI's Security Export Licensing "
+    "Division or CISTEC (the Center for Information on Security Trade Control)."
+)
+WELCOME = (
+    "Hello! I answer questions on Japan's export controls and the 2019–2023 Japan–South Korea "
+    "case from the course material, with a source for every sentence: the three items "
+    "(fluorinated polyimide, resist, hydrogen fluoride), the white list / Group A, Korea's "
+    "counter-measures, the WTO case DS590 and the 2023 reversal. I can also check whether a "
+    "product needs a licence for a destination on a date."
+)
+# A greeting or a question about the tutor itself: nothing to search for.
+GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?|help|"
+    r"what can you do|what do you (?:do|cover|know)|who are you|how do (?:i|you) use (?:this|you)|"
+    r"what can i ask(?: you)?)[\s!?.]*$",
+    re.IGNORECASE,
+)
 ENGLISH_NOTE = "I answer in English: the course material is written in English."
 LEGAL_NOTE = (
     "This is educational, not legal advice: before exporting, ask METI's Security Export "
@@ -74,6 +93,9 @@ def to_answer(asked: Asked, found: Found, judged: Judged, timings: dict[str, flo
     if composition.refused and features.future_cue:
         # The course records what happened; it cannot know what will happen next.
         answer_text, mode_name = FUTURE_REFUSAL, "refusal"
+    elif composition.refused and features.advice_cue:
+        # Advice on one's own case is not the course's to give; say who gives it.
+        answer_text, mode_name = ADVICE_REFUSAL, "refusal"
     elif composition.refused:
         answer_text, mode_name = REFUSAL, "refusal"
     else:
@@ -108,3 +130,11 @@ def _retrieved_row(hit: Hit) -> dict[str, Any]:
         "dense": None if hit.dense is None else round(hit.dense, 4),
         "bm25": None if hit.lexical is None else round(hit.lexical, 4),
     }
+
+
+def welcome(text: str, as_of: dt.date) -> Answer | None:
+    """What the tutor does, for a greeting or "what can you do?"; None for anything else.
+    Searching "hi" would only refuse with "I can't answer that"."""
+    if not GREETING.match(text):
+        return None
+    return Answer(question=text, as_of=as_of, answer=WELCOME, refused=True, mode="refusal")

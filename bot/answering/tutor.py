@@ -27,7 +27,7 @@ from bot.answering.extractive import (
     key_terms,
     score,
 )
-from bot.answering.outcome import Asked, Found, Judged, to_answer
+from bot.answering.outcome import Asked, Found, Judged, to_answer, welcome
 from bot.answering.question import QuestionType, classify, has_own_question_word
 from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
@@ -104,8 +104,10 @@ class Tutor:
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
         rules = self.rules()  # one stat of the rule files per question, for both routes
         # Another country's own rules are refused first, even when worded as a licence question.
-        routed = self._outside_scope(text, as_of, rules) or self._route_to_checker(
-            text, as_of, rules
+        routed = (
+            welcome(text, as_of)
+            or self._outside_scope(text, as_of, rules)
+            or self._route_to_checker(text, as_of, rules)
         )
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
