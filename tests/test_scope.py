@@ -122,3 +122,17 @@ def test_a_product_the_asker_calls_unlisted_gets_the_catch_all_not_a_refusal(tut
     assert answer.check["catch_all"]["status"] == "applies_if"  # Group B until 20 July 2023
     assert "catch-all-controls" in {c.doc_id for c in answer.citations}
     assert "not valves" not in answer.answer
+
+
+def test_a_countrys_group_comes_from_the_rules_group_lists(tutor) -> None:
+    """"Is Taiwan in Group A?" had been answered with South Korea's return to Group A; the
+    rules' group lists answer it, with their caveat and the document they cite."""
+    answer = tutor.ask("is taiwan in group a")
+    assert not answer.refused and answer.mode == "checker"
+    assert "Group C" in answer.answer and "South Korea" not in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["group-categories-a-to-d"]
+    assert "check METI's current lists" in answer.answer  # the lists' own caveat
+    # South Korea has documents of its own, which tell its history: retrieval answers.
+    assert tutor.ask("is korea in group a").mode == "extractive"
+    # A country with a list of its own is not a country placed in Japan's groups.
+    assert tutor.ask("Did China remove Japan from its export-control whitelist in 2019?").refused

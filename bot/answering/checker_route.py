@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.answering.types import Answer, Citation
+from bot.answering.extractive import answer_text
+from bot.answering.types import Answer, AnswerLine, Citation
 from bot.checking import check_product, parse_check_question
-from bot.checking.countries import find_countries
+from bot.checking.countries import find_countries, place
 from bot.checking.describe import find_items, states_unlisted
+from bot.checking.model import fill
 from bot.checking.render import render_markdown
 from bot.checking.routing import asks_about_product_rules
-from bot.dates import MONTH_NAME
+from bot.dates import MONTH_NAME, format_date
 from bot.errors import TutorError
 from bot.retrieval.query import content_terms
 from bot.retrieval.spelling import common_english_words
@@ -141,4 +143,60 @@ def answer_with_checker(
         mode="checker",
         notes=[data["disclaimer"]],
         check=data,
+    )
+
+
+# "Is Taiwan in Group A?", "what group is china in", "was the UK a white country in 2020?"
+GROUP_WORDS = r"(?:group\s*[a-d]|white[\s-]?(?:list|countr(?:y|ies)))\b"
+
+
+def _asks_placement(question: str, words: str) -> bool:
+    """The country is the one placed ("is Taiwan in Group A", "which group is China in"), not
+    the one with a list of its own ("did China remove Japan from its whitelist")."""
+    name = re.escape(words)
+    return bool(
+        re.search(
+            rf"\b(?:is|was|are|were)\s+(?:the\s+)?{name}\s+(?:still\s+|now\s+|already\s+)?"
+            rf"(?:in|on|a|an|one of)\b[^?.!]*?\b{GROUP_WORDS}"
+            rf"|\b(?:which|what)\s+(?:country\s+)?group\s+(?:is|was)\s+(?:the\s+)?{name}\b"
+            rf"|\b{name}(?:'s|’s)?\s+(?:country\s+)?group\b",
+            question,
+            re.IGNORECASE,
+        )
+    )
+
+
+def answer_country_group(
+    question: str, as_of: dt.date, rules: Any, cite: CiteDocument, covered: set[str]
+) -> Answer | None:
+    """The group the rules place a country in on the date, for a country no document is about.
+
+    Searched, "Is Taiwan in Group A?" quoted South Korea's return to Group A; the rules' group
+    lists (each citing its document, with their caveats) answer it. A country the documents
+    are about (South Korea) is left to retrieval, which tells its history."""
+    named = find_countries(question, rules)
+    if len(named) != 1 or named[0][0] in covered or as_of < rules.meta.covered_from:
+        return None
+    if find_items(question, rules) or not _asks_placement(question, named[0][1]):
+        return None
+    country = rules.countries[named[0][0]]
+    placement = place(country, as_of, rules)
+    note = fill(placement.note.text, {"country": country.name})
+    citation = cite(1, placement.note.citation, note)
+    if citation is None:
+        return None
+    texts = [f"{country.name} on {format_date(as_of)}: {placement.group.name}. {note}"]
+    if as_of < rules.meta.groups_named_from:
+        texts.append(fill(rules.meta.groups_renamed.text, {"date": format_date(as_of)}))
+    texts.append(placement.group.caveat)
+    lines = [AnswerLine("current", t, (1,)) for t in texts if t]
+    return Answer(
+        question=question,
+        as_of=as_of,
+        answer=answer_text(lines, as_of),
+        refused=False,
+        citations=[citation],
+        mode="checker",
+        notes=[rules.meta.disclaimer],
+        lines=lines,
     )

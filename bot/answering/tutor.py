@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.checker_route import answer_with_checker
+from bot.answering.checker_route import answer_country_group, answer_with_checker
 from bot.answering.extractive import (
     ComposeRequest,
     Composition,
@@ -280,8 +280,11 @@ class Tutor:
         return both / np.linalg.norm(both)
 
     def _route_to_checker(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
-        """Licence questions are decided by rules, not by similarity search."""
-        return answer_with_checker(text, as_of, rules, self.citation_for_doc, self._names_word)
+        """Licence questions, and a country's group, are decided by rules, not by search."""
+        covered = jurisdictions(self.source_documents().values())
+        return answer_with_checker(
+            text, as_of, rules, self.citation_for_doc, self._names_word
+        ) or answer_country_group(text, as_of, rules, self.citation_for_doc, covered)
 
     def _names_word(self, word: str) -> bool:
         """Some passage uses `word`, or the word it misspells ("flouride")."""
