@@ -411,6 +411,22 @@ def test_making_up_means_the_settlement_only_when_it_ends_the_clause(
     assert any("settlement" in extra for extra in synonyms_for(question)) is settles
 
 
+@pytest.mark.parametrize(
+    ("question", "returns"),
+    [
+        ("when did korea put japan back in its whitelist", True),
+        ("when was korea brought back to group a", True),
+        ("when was korea reinstated as a white country", True),
+        ("they took the licences back in 2019", False),  # "back in 2019" is a time
+        ("when did korea put japan on its own list", False),
+    ],
+)
+def test_putting_back_means_the_return_to_a_list(question: str, returns: bool) -> None:
+    """"put japan back in its whitelist" had been answered with the removal of 2019: the
+    course's word for it is "returned"."""
+    assert ("returned" in synonyms_for(question)) is returns
+
+
 def test_a_when_question_prefers_a_day_to_a_bare_year() -> None:
     """"When were the restrictions on the three items lifted?" led with "CISTEC said in 2019
     that ...": a year in an attribution counts as a date, but a "when" question asks for a day."""

@@ -73,7 +73,7 @@ def test_a_licence_question_about_a_product_no_passage_names_is_refused(tutor) -
 
 
 def test_the_refused_product_is_named_without_the_date_around_it(tutor) -> None:
-    answer = tutor.ask("we sell machine parts to a korean customer in sept 2019, do we need a licence")
+    answer = tutor.ask("we sell machine parts to a korean firm in sept 2019, do we need a licence")
     assert answer.refused and "not machine parts, so" in answer.answer  # not "machine parts sept"
 
 

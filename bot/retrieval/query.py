@@ -52,6 +52,11 @@ SYNONYMS = {
     r"(?:patch|patched) (?:things |it |relations )?up": "settlement restored",
     r"(?:bury|buried) the hatchet": "settlement restored",
     r"(?:make|made) peace": "settlement restored",
+    # ... and for its "return" to a list: "put japan back in its whitelist", "brought korea
+    # back to group a" (the verb only, before "back in / to": "back in 2019" is a time).
+    r"(?:put|puts|putting|brought|bring|brings|bringing|let|lets|added|adds?|took|take|takes|"
+    r"taken)(?=\s+(?:[\w'-]+\s+){0,3}back\s+(?:in|on|into|onto|to)\s+(?!\d))": "returned",
+    r"reinstat\w*|readmit\w*": "returned",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
     "white country": "Group A",
