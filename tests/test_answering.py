@@ -185,3 +185,26 @@ def test_a_greeting_is_told_what_the_tutor_does(tutor: Tutor, question: str) -> 
     assert answer.refused and not answer.citations  # nothing is claimed, nothing cited
     assert answer.answer.startswith("Hello!") and "DS590" in answer.answer
     assert not ask(tutor, "hi, when was korea removed from the white list").refused
+
+
+def test_a_licence_check_continues_over_follow_ups(tutor: Tutor) -> None:
+    """An SME narrows a check turn by turn: each follow-up is checked with the thread. "what
+    about at 25%" had been refused and "and to korea in 2020?" answered from import figures."""
+    thread = ["is hf controlled"]
+    steps = [
+        ("what about at 25%", "need_more_information", None),  # L6; the destination is asked
+        ("and to korea in 2020?", "not_listed", "applies_if"),  # T17, T47: Group B then
+        ("and in 2024?", "not_listed", "does_not_apply"),  # T47, L9: Group A again
+    ]
+    for question, verdict, catch_all in steps:
+        answer = tutor.ask(question, AskOptions(history=list(thread)))
+        assert answer.mode == "checker" and answer.question == question
+        assert answer.check["verdict"] == verdict
+        assert answer.check["summary"].startswith("Not listed")  # 25% is not over 30%
+        if catch_all:
+            assert answer.check["catch_all"]["status"] == catch_all
+        thread.append(question)
+    # A question of its own, or another product, leaves the check.
+    assert tutor.ask("what is hf used for?", AskOptions(history=thread)).mode == "extractive"
+    other = tutor.ask("what about hydrogen peroxide", AskOptions(history=thread))
+    assert other.mode != "checker"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.answering.extractive import answer_text
+from bot.answering.question import has_own_question_word
 from bot.answering.types import Answer, AnswerLine, Citation
 from bot.checking import check_product, parse_check_question
 from bot.checking.countries import find_countries, place
@@ -20,9 +21,9 @@ from bot.checking.describe import find_items, states_unlisted
 from bot.checking.model import fill
 from bot.checking.render import render_markdown
 from bot.checking.routing import asks_about_product_rules
-from bot.dates import MONTH_NAME, format_date
+from bot.dates import MONTH_NAME, format_date, stated_day_or_period, without_dates
 from bot.errors import TutorError
-from bot.retrieval.query import content_terms
+from bot.retrieval.query import content_terms, is_follow_up
 from bot.retrieval.spelling import common_english_words
 
 # How the checker cites a step: (card number, document id, the step's claim) -> a citation of
@@ -74,11 +75,18 @@ def _uncovered_listing(
     (or a product the documents name) are left to retrieval."""
     if not asks_about_product_rules(question) or find_items(question, rules):
         return None
+    product = unknown_product(question, rules, indexed)
+    return _uncovered(question, as_of, product, rules) if product else None
+
+
+def unknown_product(question: str, rules: Any, indexed: Callable[[str], bool]) -> str:
+    """The product the question names that no passage uses and no everyday word explains
+    ("neon gas", "hydrogen peroxide"); "" when there is none ("positive type", "at 25%")."""
     product = _named_product(question, rules)
     everyday = common_english_words(EVERYDAY_WORDS)
     if all(w in everyday or indexed(w) for w in product.split()):
-        return None
-    return _uncovered(question, as_of, product, rules)
+        return ""
+    return product
 
 
 def _uncovered(question: str, as_of: dt.date, product: str, rules: Any) -> Answer:
@@ -98,12 +106,13 @@ def answer_with_checker(
     rules: Any,
     cite: CiteDocument,
     indexed: Callable[[str], bool] = lambda word: False,
+    licence_question: bool = False,
 ) -> Answer | None:
     """The checker's verdict for a licence question, or None when it is not one.
 
     A product outside the checker's three items is refused, unless the index holds its name (a
     document the user added may describe it): then retrieval answers."""
-    request = parse_check_question(question, rules)
+    request = parse_check_question(question, rules, licence_question)
     if request is None:
         return _uncovered_listing(question, as_of, rules, indexed)
     if request.date is None:
@@ -200,3 +209,43 @@ def answer_country_group(
         notes=[rules.meta.disclaimer],
         lines=lines,
     )
+
+
+BARE_WHY = re.compile(
+    r"^\s*(?:but\s+|and\s+|so\s+)?(?:why|how come)(?:\s+(?:is|was)\s+(?:that|it))?\s*\?*\s*$",
+    re.IGNORECASE,
+)
+
+
+def checker_thread(question: str, history: list[str], rules: Any) -> str | None:
+    """The earlier turns of a licence check that `question` follows up, as one text: after
+    "is hf controlled?" and "what about at 25%", "and to korea in 2020?" checks 25% HF to
+    Korea in 2020.
+
+    Walks back over the follow-ups to the question that went to the checker; None when the
+    question is no follow-up or the thread did not start with a licence question. A date or
+    destination the new question states replaces the earlier one."""
+    if not history or not is_follow_up(question):
+        return None
+    if has_own_question_word(question) and not BARE_WHY.match(question):
+        return None  # "what is hf used for?" asks its own question; "why?" asks for the steps
+    parts: list[str] = []
+    for earlier in reversed(history):
+        parts.insert(0, earlier)
+        if parse_check_question(earlier, rules) is not None:
+            break
+        if not is_follow_up(earlier):
+            return None
+    else:
+        return None
+    new_day = stated_day_or_period(question) != (None, None)
+    new_place = bool(find_countries(question, rules))
+    kept = []
+    for part in parts:
+        if new_day:
+            part = without_dates(part) or part
+        if new_place:
+            for _, words in find_countries(part, rules):
+                part = re.sub(re.escape(words), " ", part, flags=re.IGNORECASE)
+        kept.append(part)
+    return " ".join(kept)

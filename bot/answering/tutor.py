@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.checker_route import answer_country_group, answer_with_checker
+from bot.answering.checker_route import (
+    answer_country_group,
+    answer_with_checker,
+    checker_thread,
+    unknown_product,
+)
 from bot.answering.extractive import (
     ComposeRequest,
     Composition,
@@ -108,6 +113,7 @@ class Tutor:
             welcome(text, as_of)
             or self._outside_scope(text, as_of, rules)
             or self._route_to_checker(text, as_of, rules)
+            or self._continue_check(text, as_of, rules, opts.history)
         )
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
@@ -285,6 +291,21 @@ class Tutor:
         return answer_with_checker(
             text, as_of, rules, self.citation_for_doc, self._names_word
         ) or answer_country_group(text, as_of, rules, self.citation_for_doc, covered)
+
+    def _continue_check(
+        self, text: str, as_of: dt.date, rules: Any, history: list[str]
+    ) -> Answer | None:
+        """A follow-up of a licence check ("what about at 25%?") is checked with the thread."""
+        thread = checker_thread(text, history, rules)
+        if thread is None or unknown_product(text, rules, self._names_word):
+            return None  # "what about hydrogen peroxide?" is not the same product
+        answer = answer_with_checker(  # the thread began with a licence question
+            f"{thread} {text}", as_of, rules, self.citation_for_doc, self._names_word,
+            licence_question=True,
+        )
+        if answer is not None:
+            answer.question = text
+        return answer
 
     def _names_word(self, word: str) -> bool:
         """Some passage uses `word`, or the word it misspells ("flouride")."""

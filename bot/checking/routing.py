@@ -65,14 +65,16 @@ def asks_about_product_rules(question: str) -> bool:
     return bool(_LISTED.search(question) or _PRODUCT_RULES.search(question))
 
 
-def parse_check_question(question: str, rules: Rules) -> CheckRequest | None:
+def parse_check_question(
+    question: str, rules: Rules, licence_question: bool = False
+) -> CheckRequest | None:
     """A CheckRequest when the question asks whether a product needs a licence, else None.
 
     The request carries the question as its description (the checker reads the product and
     parameters from it), the destination if one is named, and the date stated; when only a
     year or month is given, `period` holds it and `date` is its last day (today, if sooner).
     """
-    asks_licence = bool(_INTENT.search(question))
+    asks_licence = licence_question or bool(_INTENT.search(question))
     if not asks_licence and not _LISTED.search(question):
         return None
     destinations = find_countries(question, rules)
