@@ -307,6 +307,14 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     assert Speller(["happened"]).correct_word("happend") == "happened"
 
 
+def test_chat_shorthand_is_read_as_the_word_it_stands_for() -> None:
+    """"wat r the 3 chemcals" was refused: "wat" and "r" are too short to correct by edit
+    distance, so they counted as terms the course does not know."""
+    speller = Speller(["the three chemicals"])
+    assert speller.correct("wat r the 3 chemcals") == "what are the 3 chemicals"
+    assert speller.correct("KrF resist, r u sure") == "KrF resist, are you sure"  # words only
+
+
 @pytest.mark.parametrize(
     ("question", "follow_up"),
     [

@@ -22,6 +22,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 WORD = re.compile(r"[a-z]{4,}")
+# Chat shorthand is not a typo (too short to correct by distance) but stands for a word:
+# "wat r the 3 chemcals" asks "what are the 3 chemicals".
+CHAT_SHORTHAND = {
+    "wat": "what", "wot": "what", "wut": "what", "wht": "what", "wen": "when", "hw": "how",
+    "r": "are", "u": "you", "ur": "your", "abt": "about", "bc": "because", "cuz": "because",
+    "coz": "because", "b4": "before", "pls": "please", "plz": "please", "thx": "thanks",
+    "ppl": "people", "govt": "government",
+}  # fmt: skip
+SHORTHAND = re.compile(rf"\b(?:{'|'.join(CHAT_SHORTHAND)})\b", re.IGNORECASE)
 MIN_CORRECTABLE = 4
 # English words this common are never typos; rarer dictionary entries include misspellings
 # seen on the web ("happend"), so the whole 82,765-word list would block real corrections.
@@ -124,6 +133,7 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """`text` with its correctable words replaced (case of the rest kept)."""
+        text = SHORTHAND.sub(lambda m: CHAT_SHORTHAND[m.group(0).lower()], text)
         fixes = self.corrections(text)
         if not fixes:
             return text
