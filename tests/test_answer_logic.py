@@ -19,7 +19,7 @@ from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, 
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
-from bot.retrieval.query import is_follow_up, synonyms_for
+from bot.retrieval.query import build_query, is_follow_up, synonyms_for
 from bot.retrieval.spelling import Speller
 
 EMBEDDER = HashingEmbedder()
@@ -305,6 +305,16 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     # A common English word is a real word, not a typo of a corpus word one edit away.
     assert Speller(["well"]).correct_word("will") is None
     assert Speller(["happened"]).correct_word("happend") == "happened"
+
+
+def test_whose_list_and_kicked_off_are_read_in_the_courses_words() -> None:
+    """The course writes "whitelist" for South Korea's own list and "white list" for Japan's;
+    "kicked off" is a removal ("when did korea get kicked off the whitelist" had quoted
+    South Korea's plan to take Japan off its list)."""
+    query = build_query("when did korea get kicked off japans whitelist")
+    assert "Japan's white list" in query.text and "whitelist" not in query.text.lower()
+    assert "removal" in query.text
+    assert "Japan's white list" not in build_query("is japan on korea's whitelist").text
 
 
 def test_chat_shorthand_is_read_as_the_word_it_stands_for() -> None:

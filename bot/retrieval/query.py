@@ -57,11 +57,16 @@ SYNONYMS = {
     r"(?:put|puts|putting|brought|bring|brings|bringing|let|lets|added|adds?|took|take|takes|"
     r"taken)(?=\s+(?:[\w'-]+\s+){0,3}back\s+(?:in|on|into|onto|to)\s+(?!\d))": "returned",
     r"reinstat\w*|readmit\w*": "returned",
+    # ... and for a removal from a list: "korea got kicked off japans whitelist"
+    r"(?:kick|kicked|kicking|booted|thrown|struck) (?:[\w'-]+ ){0,2}off": "removal removed",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
     "white country": "Group A",
     "white countries": "Group A",
 }
+# The course writes "whitelist" for South Korea's own list and "white list" for Japan's; a
+# question that says whose list it means ("japans whitelist") is searched in the course's words.
+JAPANS_LIST = re.compile(r"\bjapan(?:'s|’s|s|ese)\s+(?:own\s+)?white-?list\b", re.IGNORECASE)
 QUESTION_WORDS = {
     "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
     "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
@@ -157,6 +162,7 @@ def build_query(
 ) -> SearchQuery:
     """Standalone query = the question + English for foreign terms + topic of earlier turns."""
     terms = terms or {}
+    question = JAPANS_LIST.sub("Japan's white list", question)
     translated = translate_terms(question, terms)
     non_english = bool(CJK.search(question))
     parts = [question, *translated, *synonyms_for(question)]
