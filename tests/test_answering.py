@@ -208,3 +208,19 @@ def test_a_licence_check_continues_over_follow_ups(tutor: Tutor) -> None:
     assert tutor.ask("what is hf used for?", AskOptions(history=thread)).mode == "extractive"
     other = tutor.ask("what about hydrogen peroxide", AskOptions(history=thread))
     assert other.mode != "checker"
+
+
+def test_a_later_turn_of_a_check_replaces_its_date_and_destination(tutor: Tutor) -> None:
+    """In a thread, the newest date and place count: after "... korea in 2020" and "and in
+    2024?", "what about to china?" is checked for 2024, not 2020 (the first date stated)."""
+    thread = ["my product is not on any list, can i ship it to korea in 2020?", "and in 2024?"]
+    answer = tutor.ask("what about to china?", AskOptions(history=thread))
+    assert answer.mode == "checker" and answer.check["destination"]["code"] == "CN"
+    assert answer.check["as_of"].startswith("2024")
+
+
+def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
+    answer = tutor.ask("and in 2019?", AskOptions(history=["is taiwan in group a"]))
+    assert answer.mode == "checker" and answer.as_of.year == 2019
+    assert "Taiwan" in answer.answer and "South Korea" not in answer.answer
+

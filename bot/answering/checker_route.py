@@ -175,6 +175,14 @@ def _asks_placement(question: str, words: str) -> bool:
     )
 
 
+def asks_country_group(question: str, rules: Any, covered: set[str]) -> bool:
+    """The question places one country no document is about in a group or list."""
+    named = find_countries(question, rules)
+    if len(named) != 1 or named[0][0] in covered or find_items(question, rules):
+        return False
+    return _asks_placement(question, named[0][1])
+
+
 def answer_country_group(
     question: str, as_of: dt.date, rules: Any, cite: CiteDocument, covered: set[str]
 ) -> Answer | None:
@@ -183,12 +191,9 @@ def answer_country_group(
     Searched, "Is Taiwan in Group A?" quoted South Korea's return to Group A; the rules' group
     lists (each citing its document, with their caveats) answer it. A country the documents
     are about (South Korea) is left to retrieval, which tells its history."""
-    named = find_countries(question, rules)
-    if len(named) != 1 or named[0][0] in covered or as_of < rules.meta.covered_from:
+    if not asks_country_group(question, rules, covered) or as_of < rules.meta.covered_from:
         return None
-    if find_items(question, rules) or not _asks_placement(question, named[0][1]):
-        return None
-    country = rules.countries[named[0][0]]
+    country = rules.countries[find_countries(question, rules)[0][0]]
     placement = place(country, as_of, rules)
     note = fill(placement.note.text, {"country": country.name})
     citation = cite(1, placement.note.citation, note)
@@ -217,35 +222,41 @@ BARE_WHY = re.compile(
 )
 
 
-def checker_thread(question: str, history: list[str], rules: Any) -> str | None:
-    """The earlier turns of a licence check that `question` follows up, as one text: after
-    "is hf controlled?" and "what about at 25%", "and to korea in 2020?" checks 25% HF to
-    Korea in 2020.
+def checker_thread(
+    question: str, history: list[str], rules: Any, starts: Callable[[str], bool] | None = None
+) -> str | None:
+    """The earlier turns of a check that `question` follows up, as one text: after "is hf
+    controlled?" and "what about at 25%", "and to korea in 2020?" checks 25% HF to Korea in
+    2020.
 
-    Walks back over the follow-ups to the question that went to the checker; None when the
-    question is no follow-up or the thread did not start with a licence question. A date or
-    destination the new question states replaces the earlier one."""
+    Walks back over the follow-ups to the turn that started the thread (`starts`: a licence
+    question, unless told otherwise); None when the question is no follow-up or no such turn
+    starts it. A date or destination stated later replaces the earlier one."""
     if not history or not is_follow_up(question):
         return None
     if has_own_question_word(question) and not BARE_WHY.match(question):
         return None  # "what is hf used for?" asks its own question; "why?" asks for the steps
+    starts = starts or (lambda text: parse_check_question(text, rules) is not None)
     parts: list[str] = []
     for earlier in reversed(history):
         parts.insert(0, earlier)
-        if parse_check_question(earlier, rules) is not None:
+        if starts(earlier):
             break
         if not is_follow_up(earlier):
             return None
     else:
         return None
-    new_day = stated_day_or_period(question) != (None, None)
-    new_place = bool(find_countries(question, rules))
-    kept = []
-    for part in parts:
-        if new_day:
+    day_said = stated_day_or_period(question) != (None, None)
+    place_said = bool(find_countries(question, rules))
+    kept: list[str] = []
+    for part in reversed(parts):  # newest first: a later turn's date or place wins
+        has_day = stated_day_or_period(part) != (None, None)
+        has_place = bool(find_countries(part, rules))
+        if day_said:
             part = without_dates(part) or part
-        if new_place:
+        if place_said:
             for _, words in find_countries(part, rules):
                 part = re.sub(re.escape(words), " ", part, flags=re.IGNORECASE)
-        kept.append(part)
+        kept.insert(0, part)
+        day_said, place_said = day_said or has_day, place_said or has_place
     return " ".join(kept)

@@ -19,6 +19,7 @@ import numpy as np
 from bot.answering.checker_route import (
     answer_country_group,
     answer_with_checker,
+    asks_country_group,
     checker_thread,
     unknown_product,
 )
@@ -113,7 +114,7 @@ class Tutor:
             welcome(text, as_of)
             or self._outside_scope(text, as_of, rules)
             or self._route_to_checker(text, as_of, rules)
-            or self._continue_check(text, as_of, rules, opts.history)
+            or self._continue_check(text, as_of, rules, opts)
         )
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
@@ -293,16 +294,28 @@ class Tutor:
         ) or answer_country_group(text, as_of, rules, self.citation_for_doc, covered)
 
     def _continue_check(
-        self, text: str, as_of: dt.date, rules: Any, history: list[str]
+        self, text: str, as_of: dt.date, rules: Any, opts: AskOptions
     ) -> Answer | None:
-        """A follow-up of a licence check ("what about at 25%?") is checked with the thread."""
-        thread = checker_thread(text, history, rules)
+        """A follow-up of a check ("what about at 25%?", "and in 2019?" after "is taiwan in
+        group a") is checked with its thread."""
+        covered = jurisdictions(self.source_documents().values())
+        licence = checker_thread(text, opts.history, rules)
+        group = None if licence else checker_thread(
+            text, opts.history, rules, lambda q: asks_country_group(q, rules, covered)
+        )
+        thread = licence or group
         if thread is None or unknown_product(text, rules, self._names_word):
             return None  # "what about hydrogen peroxide?" is not the same product
-        answer = answer_with_checker(  # the thread began with a licence question
-            f"{thread} {text}", as_of, rules, self.citation_for_doc, self._names_word,
-            licence_question=True,
-        )
+        joined = f"{thread} {text}"
+        if opts.as_of in (None, ""):
+            as_of = question_as_of(text) or question_as_of(joined) or as_of
+        if licence:  # the thread began with a licence question
+            answer = answer_with_checker(
+                joined, as_of, rules, self.citation_for_doc, self._names_word,
+                licence_question=True,
+            )
+        else:
+            answer = answer_country_group(joined, as_of, rules, self.citation_for_doc, covered)
         if answer is not None:
             answer.question = text
         return answer
