@@ -109,12 +109,13 @@ class Tutor:
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
         rules = self.rules()  # one stat of the rule files per question, for both routes
+        covered = jurisdictions(self.source_documents().values())  # countries with documents
         # Another country's own rules are refused first, even when worded as a licence question.
         routed = (
             welcome(text, as_of)
-            or self._outside_scope(text, as_of, rules)
-            or self._route_to_checker(text, as_of, rules)
-            or self._continue_check(text, as_of, rules, opts)
+            or self._outside_scope(text, as_of, rules, covered)
+            or self._route_to_checker(text, as_of, rules, covered)
+            or self._continue_check(text, as_of, rules, opts, covered)
         )
         if routed is not None:
             routed.timings_ms["total"] = _ms(started)
@@ -286,19 +287,19 @@ class Tutor:
         both = self.embeddings.encode([query.focus, query.text]).sum(axis=0)
         return both / np.linalg.norm(both)
 
-    def _route_to_checker(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
+    def _route_to_checker(
+        self, text: str, as_of: dt.date, rules: Any, covered: set[str]
+    ) -> Answer | None:
         """Licence questions, and a country's group, are decided by rules, not by search."""
-        covered = jurisdictions(self.source_documents().values())
         return answer_with_checker(
             text, as_of, rules, self.citation_for_doc, self._names_word
         ) or answer_country_group(text, as_of, rules, self.citation_for_doc, covered)
 
     def _continue_check(
-        self, text: str, as_of: dt.date, rules: Any, opts: AskOptions
+        self, text: str, as_of: dt.date, rules: Any, opts: AskOptions, covered: set[str]
     ) -> Answer | None:
         """A follow-up of a check ("what about at 25%?", "and in 2019?" after "is taiwan in
         group a") is checked with its thread."""
-        covered = jurisdictions(self.source_documents().values())
         licence = checker_thread(text, opts.history, rules)
         group = None if licence else checker_thread(
             text, opts.history, rules, lambda q: asks_country_group(q, rules, covered)
@@ -325,9 +326,10 @@ class Tutor:
         fixed = self.index.snapshot().speller.correct_word(word)
         return self.index.names(word) or (fixed is not None and self.index.names(fixed))
 
-    def _outside_scope(self, text: str, as_of: dt.date, rules: Any) -> Answer | None:
+    def _outside_scope(
+        self, text: str, as_of: dt.date, rules: Any, covered: set[str]
+    ) -> Answer | None:
         """Another country's own rules: refused before a search could quote Japan's instead."""
-        covered = jurisdictions(self.source_documents().values())
         country = foreign_jurisdiction(text, rules, covered)
         if country is None:
             return None
