@@ -66,8 +66,8 @@ class _Decision:
         self.questions: list[str] = []
         self.asks: dict[str, str] = {}
         self.item: Item | None = None
-        stated = states_unlisted(request.description) if request.listed is None else False
-        self.unlisted = request.listed is False or stated
+        listed = request.listed  # the exporter's own classification, said or written
+        self.unlisted = states_unlisted(request.description) if listed is None else not listed
 
     def add(self, note: Note, asks: str = "", **values: object) -> None:
         self.steps.append(Step(fill(note.text, values), note.citation, asks))

@@ -57,8 +57,10 @@ SYNONYMS = {
     r"(?:put|puts|putting|brought|bring|brings|bringing|let|lets|added|adds?|took|take|takes|"
     r"taken)(?=\s+(?:[\w'-]+\s+){0,3}back\s+(?:in|on|into|onto|to)\s+(?!\d))": "returned",
     r"reinstat\w*|readmit\w*": "returned",
-    # ... and for a removal from a list: "korea got kicked off japans whitelist"
-    r"(?:kick|kicked|kicking|booted|thrown|struck) (?:[\w'-]+ ){0,2}off": "removal removed",
+    # ... and for a removal from a list: "korea got kicked off japans whitelist" (not "when
+    # did the dispute kick off", a start)
+    r"(?:kick|kicked|kicking|booted|thrown|struck)(?:\s+[\w'-]+){0,2}\s+off(?=\s+(?:of\s+)?"
+    r"(?:the\s+|japan\S*\s+|its\s+|their\s+)?(?:white|list|group|appended))": "removal removed",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
     "white country": "Group A",
