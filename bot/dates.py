@@ -218,10 +218,31 @@ def normalise_dates(text: str) -> str:
     return ORDINAL_DAY.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
 
 
+# "2019/8/28", "2019.8.28" (year first, as Japan writes it); "28/8/2019" or "8/28/2019" only
+# when one number cannot be a month ("12/07/2019" may be either, so it is left as typed).
+YEAR_FIRST = re.compile(r"\b((?:19|20)\d\d)[/.](\d{1,2})[/.](\d{1,2})\b")
+DAY_OR_MONTH_FIRST = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d\d)\b")
+
+
+def _unambiguous_day(m: re.Match[str]) -> str | None:
+    first, second, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        day, month = second, first
+    else:
+        return None
+    try:
+        return format_date(dt.date(year, month, day))
+    except ValueError:
+        return None
+
+
 def in_course_form(text: str) -> str:
-    """Every date in `text` written as the course writes it ("aug 28 2019", "28 aug 2019" and
-    "2019-08-28" -> "28 August 2019"; "feb 2020" -> "February 2020"), so a question's date
-    words are the course's words: "aug" is no term the course knows, "August" is."""
+    """Every date in `text` written as the course writes it ("aug 28 2019", "28 aug 2019",
+    "2019-08-28", "2019/8/28" -> "28 August 2019"; "feb 2020" -> "February 2020"), so a
+    question's date words are the course's words: "aug" is no term the course knows, "August"
+    is, and every later reader (the as-of date, the checker, the search) sees one form."""
 
     def day(m: re.Match[str], y: int, mo: int, d: int) -> str:
         try:
@@ -234,6 +255,10 @@ def in_course_form(text: str) -> str:
         lambda m: day(m, int(m.group(3)), month_number(m.group(2)), int(m.group(1))), text
     )
     text = ISO.sub(lambda m: day(m, int(m.group(1)), int(m.group(2)), int(m.group(3))), text)
+    text = YEAR_FIRST.sub(
+        lambda m: day(m, int(m.group(1)), int(m.group(2)), int(m.group(3))), text
+    )
+    text = DAY_OR_MONTH_FIRST.sub(lambda m: _unambiguous_day(m) or m.group(0), text)
     return MONTH_YEAR.sub(
         lambda m: f"{calendar.month_name[month_number(m.group(1))]} {m.group(2)}", text
     )

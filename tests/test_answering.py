@@ -141,6 +141,11 @@ def test_an_abbreviated_month_is_the_course_month_not_an_unknown_word(tutor: Tut
     answer = ask(tutor, "what happened on 28 aug 2019")
     assert not answer.refused and answer.lines
     assert any("28 August 2019" in line.text for line in answer.lines)
+    assert answer.question == "what happened on 28 aug 2019"  # echoed as typed
+    # Japan's year-first form sets the as-of date and the checker's date alike.
+    assert ask(tutor, "is korea in group a on 2020/5/1").as_of.isoformat() == "2020-05-01"
+    check = ask(tutor, "can i ship 50% hf to korea on 2020/01/15")
+    assert check.mode == "checker" and check.check["as_of"] == "2020-01-15"
 
 
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:

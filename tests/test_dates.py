@@ -66,6 +66,9 @@ def test_names_a_day_only_for_a_day_not_a_month_or_year(text: str, day: bool) ->
         ("exports in feb 2020", "exports in February 2020"),  # the course's month words
         ("aug 28 2019 and 2019-07-04", "28 August 2019 and 4 July 2019"),
         ("2019-13-01", "2019-13-01"),  # no such day: left as typed
+        ("on 2019/8/28 or 2019.8.28", "on 28 August 2019 or 28 August 2019"),  # year first
+        ("28/8/2019 and 8/28/2019", "28 August 2019 and 28 August 2019"),  # one reading only
+        ("12/07/2019", "12/07/2019"),  # 12 July or 7 December: left as typed
         ("Act No. 228 of 1949", "Act No. 228 of 1949"),  # a bare year is not rewritten
     ],
 )

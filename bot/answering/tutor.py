@@ -104,7 +104,8 @@ class Tutor:
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         opts = options or AskOptions()
         started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
+        typed = clean_question(question, self.settings.max_question_chars)
+        text = in_course_form(typed)  # dates as the course writes them, for every stage
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
@@ -117,10 +118,10 @@ class Tutor:
             or self._route_to_checker(text, as_of, rules, covered)
             or self._continue_check(text, as_of, rules, opts, covered)
         )
-        if routed is not None:
-            routed.timings_ms["total"] = _ms(started)
-            return routed
-        return self._retrieve_and_compose(text, as_of, opts, started)
+        answer = routed or self._retrieve_and_compose(text, as_of, opts)
+        answer.question = typed
+        answer.timings_ms["total"] = _ms(started)
+        return answer
 
     def rules(self) -> Any:
         """The checker's rules from this tutor's own rules folder (loaded once per folder)."""
@@ -130,9 +131,7 @@ class Tutor:
         return self.index.documents()
 
     # -- the pipeline: validate -> route -> understand -> retrieve -> compose -> answer --------
-    def _retrieve_and_compose(
-        self, text: str, as_of: dt.date, opts: AskOptions, started: float
-    ) -> Answer:
+    def _retrieve_and_compose(self, text: str, as_of: dt.date, opts: AskOptions) -> Answer:
         timings: dict[str, float] = {}
         chat = self._chat_model()
         asked = self._understand(text, as_of, opts, chat)
@@ -145,13 +144,12 @@ class Tutor:
             from bot.answering.llm import generate_answer
 
             answer = generate_answer(self, text, as_of, found.candidates, answer, chat)
-        answer.timings_ms["total"] = _ms(started)
         return answer
 
     def _understand(self, text: str, as_of: dt.date, opts: AskOptions, chat: Any) -> Asked:
         """Spelling, the question type, and the search query (with a follow-up's topic)."""
         speller = self.index.snapshot().speller
-        corrected = speller.correct(in_course_form(text))
+        corrected = speller.correct(text)
         standalone = corrected
         if chat is not None and opts.history:
             from bot.answering.llm import condense_question
