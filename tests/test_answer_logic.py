@@ -94,15 +94,27 @@ def test_event_dates_and_answer_kinds() -> None:
     assert not contains_kind("Resist is a coating.", AnswerKind.IDENTIFIER)
 
 
-def test_when_question_prefers_the_dated_sentence() -> None:
-    hits = [
-        passage("removal", "The white list removal was a big step. "
-                "The white list removal took effect on 28 August 2019.", 1),
-    ]  # fmt: skip
-    result = compose(hits, request("when did the white list removal take effect"),
-                     SentenceCache(EMBEDDER))  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "question", "day"),
+    [
+        pytest.param("The white list removal was a big step. "
+                     "The white list removal took effect on 28 August 2019.",
+                     "when did the white list removal take effect", "28 August 2019",
+                     id="dated-over-undated"),
+        # "When were the restrictions on the three items lifted?" led with "CISTEC said in
+        # 2019 that ...": a year in an attribution counts as a date, but "when" asks for a day.
+        pytest.param("In 2019 a body said the three items moved to individual licences. "
+                     "On 23 March 2023 the three items moved back to bulk licences.",
+                     "when did the three items move to licences", "23 March 2023",
+                     id="day-over-bare-year"),
+    ],
+)  # fmt: skip
+def test_a_when_question_leads_with_the_sentence_naming_the_day(
+    text: str, question: str, day: str
+) -> None:
+    result = compose([passage("doc", text, 1)], request(question), SentenceCache(EMBEDDER))
     assert not result.refused
-    assert "28 August 2019" in result.lines[0].text
+    assert day in result.lines[0].text
 
 
 def test_a_follow_ups_own_words_outweigh_the_carried_topic() -> None:
@@ -445,16 +457,3 @@ def test_putting_back_means_the_return_to_a_list(question: str, returns: bool) -
     """"put japan back in its whitelist" had been answered with the removal of 2019: the
     course's word for it is "returned"."""
     assert ("returned" in synonyms_for(question)) is returns
-
-
-def test_a_when_question_prefers_a_day_to_a_bare_year() -> None:
-    """"When were the restrictions on the three items lifted?" led with "CISTEC said in 2019
-    that ...": a year in an attribution counts as a date, but a "when" question asks for a day."""
-    hits = [
-        passage("items", "In 2019 a body said the three items moved to individual licences. "
-                "On 23 March 2023 the three items moved back to bulk licences.", 1),
-    ]  # fmt: skip
-    result = compose(hits, request("when did the three items move to licences"),
-                     SentenceCache(EMBEDDER))  # fmt: skip
-    assert not result.refused
-    assert "23 March 2023" in result.lines[0].text
