@@ -11,7 +11,8 @@ moves the absolute numbers:
 - cold start to first answer: a fresh interpreter imports, loads the encoder, opens the index
   and answers one question (perf_counter inside, plus the parent's wall clock);
 - `bot ask "…"` wall clock: the command as a user runs it, from process start to the printed
-  answer;
+  answer, once with the sentence vectors earlier processes stored in the data folder
+  (`bot.retrieval.vector_file`) and once without them (the first question after an install);
 - index build throughput (a `--rebuild` ingest, chunks/s) next to the encoder's raw encode of
   the same chunk texts (the ceiling);
 - re-index of an unchanged corpus (nothing is embedded, no model is loaded).
@@ -26,6 +27,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +114,7 @@ class PathFigures:
     cold: list[dict[str, float]] = field(default_factory=list)
     cold_wall_s: list[float] = field(default_factory=list)
     ask_wall_s: list[float] = field(default_factory=list)
+    ask_fresh_wall_s: list[float] = field(default_factory=list)  # no stored sentence vectors
 
     def summary(self) -> dict[str, Any]:
         build, encode = _median(self.build_s), _median(self.encode_s)
@@ -127,6 +130,7 @@ class PathFigures:
                ("import", "model", "index", "answer")},  # fmt: skip
             "torch_imported": any(c.get("torch") for c in self.cold),
             "ask_wall_s": _median(self.ask_wall_s),
+            "ask_fresh_wall_s": _median(self.ask_fresh_wall_s),
             "build_chunks_per_s": self.chunks / build if build else None,
             "encode_chunks_per_s": self.chunks / encode if encode else None,
             "build_share_of_encode": encode / build if build and encode else None,
@@ -264,6 +268,8 @@ def run(
 
     for _ in range(0 if warm_only else repeats):
         for path in PATHS:
+            shutil.rmtree(settings[path].sentence_vectors_dir, ignore_errors=True)
+            figures[path].ask_fresh_wall_s.append(bot_ask_wall(settings[path], path))
             cold, wall = cold_start(settings[path], path)
             figures[path].cold.append(cold)
             figures[path].cold_wall_s.append(wall)
@@ -311,6 +317,7 @@ def table(result: dict[str, Any]) -> str:
         row("warm answer p50 (ms)", "warm_p50_ms", 1, "warm_p50_ms"),
         row("warm answer p95 (ms)", "warm_p95_ms", 1),
         row("`bot ask` wall clock (s)", "ask_wall_s", 2, "ask_wall_s"),
+        row("  the same, no stored sentence vectors (s)", "ask_fresh_wall_s", 2),
         row("cold start to first answer, wall clock (s)", "cold_wall_s", 2),
         row("cold start, in process (s)", "cold_total_s", 2),
         row("  of which import (s)", "cold_import_s", 2),

@@ -29,7 +29,7 @@ def _variable(f: Field[Any]) -> str:
 class Settings:
     """Runtime settings; build with `load_settings()` and pass explicitly."""
 
-    data_dir: Path = setting(PROJECT_ROOT / ".bot", "Folder for the index, feedback and logs.")
+    data_dir: Path = setting(PROJECT_ROOT / ".bot", "Folder for the index, stored sentence vectors, feedback and logs.")
     corpus_dir: Path = setting(
         PROJECT_ROOT / "corpus", "Folder of course documents (Markdown with front matter)."
     )
@@ -109,6 +109,12 @@ class Settings:
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def sentence_vectors_dir(self) -> Path:
+        """Sentence vectors computed by earlier processes, a file per encoder
+        (`bot.retrieval.vector_file`)."""
+        return self.data_dir / "sentence-vectors"
 
     @property
     def feedback_file(self) -> Path:

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from bot.dates import Period, mentioned_dates, names_a_day, period_of, starts_af
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
+from bot.retrieval.vector_file import load_vectors, save_vectors, vectors_file
 
 MIN_SENTENCE_CHARS = 25
 
@@ -83,13 +85,28 @@ class Candidate:
 
 
 class SentenceCache:
-    """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing."""
+    """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing.
 
-    def __init__(self, embeddings: Embedder, size: int = 50_000) -> None:
+    With a `folder`, the vectors also outlive the process (`bot.retrieval.vector_file`): a new
+    `bot ask` or app starts with the sentences earlier processes embedded. Only an encoder that
+    names itself (a `fingerprint`) is persisted; a test's fake encoder is not.
+    """
+
+    def __init__(
+        self, embeddings: Embedder, size: int = 50_000, folder: Path | None = None
+    ) -> None:
         self.embeddings = embeddings
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the app answers several questions at once
+        self._write_lock = threading.Lock()
+        self._encoder: str = getattr(embeddings, "fingerprint", "")
+        self._file = (
+            vectors_file(folder, self._encoder) if folder is not None and self._encoder else None
+        )
+        if self._file is not None:
+            stored = load_vectors(self._file, self._encoder)
+            self._vectors.update(list(stored.items())[-size:])
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -104,7 +121,18 @@ class SentenceCache:
                 self._vectors.update(encoded)
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
+            self._persist()
         return np.stack([found[t] for t in texts])
+
+    def _persist(self) -> None:
+        """Write the vectors out; a file that cannot be written stops further attempts."""
+        if self._file is None:
+            return
+        with self._write_lock:
+            with self._lock:
+                snapshot = dict(self._vectors)
+            if not save_vectors(self._file, self._encoder, snapshot):
+                self._file = None
 
 
 def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:

@@ -91,7 +91,7 @@ class Tutor:
         self.settings = settings
         self.embeddings = embeddings or query_embeddings(settings)
         self.index = index or SearchIndex(settings, self.embeddings)
-        self.cache = SentenceCache(self.embeddings)
+        self.cache = SentenceCache(self.embeddings, folder=settings.sentence_vectors_dir)
         self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))
         self._chat: Any = None
         self.scope_model = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,8 @@ class SentenceEmbeddings(Embeddings):
         log.info("loading embedding model from %s", path)
         self.model_name = model_name
         self.batch_size = batch_size
+        # Names this encoder for vectors kept on disk (`bot.retrieval.vector_file`).
+        self.fingerprint = f"sentence-transformers {version('sentence-transformers')}:{model_name}"
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -98,7 +101,13 @@ def _onnx_embeddings(folder: str, sha256: str, max_length: int, threads: int) ->
     from bot.retrieval.onnx_embeddings import OnnxEmbeddings
 
     path = Path(folder)
-    return OnnxEmbeddings(path / "model.onnx", path / "tokenizer.json", max_length, threads=threads)
+    return OnnxEmbeddings(
+        path / "model.onnx",
+        path / "tokenizer.json",
+        max_length,
+        threads=threads,
+        fingerprint=f"onnx:{sha256}",
+    )
 
 
 def onnx_embeddings(settings: Settings, threads: int | None = None) -> Embeddings:

@@ -30,11 +30,15 @@ class OnnxEmbeddings(Embeddings):
         max_length: int = 256,
         batch_size: int = 16,
         threads: int = 0,
+        fingerprint: str = "",
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.batch_size = max(1, batch_size)
+        # Names this encoder for vectors kept on disk (`bot.retrieval.vector_file`): the graph's
+        # sha256, given by the caller that checked the export.
+        self.fingerprint = fingerprint
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         # The shipped tokenizer.json pads and truncates to 128; sentence-transformers truncates
         # at the model's max_seq_length (256) and pads each batch to its longest text.

@@ -1,0 +1,138 @@
+"""Sentence vectors kept on disk: a new process starts warm, and a bad file never hurts."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answering.sentences import SentenceCache
+from bot.retrieval.embedder import HashingEmbedder
+from bot.retrieval.vector_file import load_vectors, save_vectors, vectors_file
+
+SENTENCES = [
+    "South Korea's removal from the white list took effect on 28 August 2019.",
+    "The WTO Dispute Settlement Body established the DS590 panel on 29 July 2020.",
+    "輸出貿易管理令 別表第一",
+]
+
+
+class NamedEmbedder(HashingEmbedder):
+    """The hashing embedder under a name, counting the texts it encodes (the real encoders
+    name themselves with their model's identity; see `fingerprint` in bot/retrieval/)."""
+
+    def __init__(self, fingerprint: str) -> None:
+        super().__init__()
+        self.fingerprint = fingerprint
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        return super().encode(texts)
+
+
+def test_a_second_cache_reads_what_the_first_embedded(tmp_path: Path) -> None:
+    first = NamedEmbedder("model-a")
+    expected = SentenceCache(first, folder=tmp_path).vectors(SENTENCES)
+    second = NamedEmbedder("model-a")
+    got = SentenceCache(second, folder=tmp_path).vectors(SENTENCES)
+    assert second.encoded == []
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_another_encoders_vectors_are_never_used(tmp_path: Path) -> None:
+    SentenceCache(NamedEmbedder("model-a"), folder=tmp_path).vectors(SENTENCES)
+    other = NamedEmbedder("model-b")
+    SentenceCache(other, folder=tmp_path).vectors(SENTENCES)
+    assert other.encoded == SENTENCES
+    # Each encoder keeps its own file, so switching back finds its vectors again.
+    again = NamedEmbedder("model-a")
+    SentenceCache(again, folder=tmp_path).vectors(SENTENCES)
+    assert again.encoded == []
+
+
+def test_a_file_of_another_encoder_under_this_name_is_ignored(tmp_path: Path) -> None:
+    path = vectors_file(tmp_path, "model-a")
+    assert save_vectors(path, "model-b", {"a sentence": np.ones(4, dtype=np.float32)})
+    assert load_vectors(path, "model-a") == {}
+
+
+def test_an_encoder_without_a_name_is_not_persisted(tmp_path: Path) -> None:
+    SentenceCache(HashingEmbedder(), folder=tmp_path).vectors(SENTENCES)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a numpy archive at all", b"PK\x03\x04 torn zip", "日本語".encode()]
+)
+def test_a_damaged_file_is_ignored_and_replaced(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = vectors_file(tmp_path, "model-a")
+    path.write_bytes(content)
+    embedder = NamedEmbedder("model-a")
+    with caplog.at_level(logging.WARNING):
+        vectors = SentenceCache(embedder, folder=tmp_path).vectors(SENTENCES)
+    assert vectors.shape == (len(SENTENCES), embedder.dimension)
+    assert embedder.encoded == SENTENCES
+    assert "unreadable" in caplog.text
+    assert set(load_vectors(path, "model-a")) == set(SENTENCES)
+
+
+def test_an_unwritable_folder_only_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    embedder = NamedEmbedder("model-a")
+    cache = SentenceCache(embedder, folder=blocker)
+    with caplog.at_level(logging.WARNING):
+        first = cache.vectors(SENTENCES[:1])
+        cache.vectors(SENTENCES[1:])
+    assert first.shape == (1, embedder.dimension)
+    assert caplog.text.count("could not write") == 1  # then it stops trying
+    assert blocker.read_text() == "a file where the folder should be"
+
+
+def test_no_temporary_file_is_left_behind(tmp_path: Path) -> None:
+    SentenceCache(NamedEmbedder("model-a"), folder=tmp_path).vectors(SENTENCES)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]
+
+
+class Counting:
+    """The real encoder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner = inner
+        self.fingerprint = inner.fingerprint
+        self.encoded: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        return self.inner.encode(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+
+@pytest.mark.slow
+def test_a_new_tutor_answers_the_same_without_embedding_sentences(index_settings) -> None:  # noqa: ANN001
+    """Real model, store and corpus: what one tutor embedded, the next reads from disk."""
+    from bot.answering.tutor import Tutor
+    from bot.retrieval.embeddings import query_embeddings
+
+    shutil.rmtree(index_settings.sentence_vectors_dir, ignore_errors=True)  # start cold
+    question = "When was South Korea removed from the white list?"
+    first = Counting(query_embeddings(index_settings))
+    expected = Tutor(index_settings, first).ask(question)
+    assert len(first.encoded) > 10  # the question and its candidate sentences
+    second = Counting(query_embeddings(index_settings))
+    got = Tutor(index_settings, second).ask(question)
+    assert got.answer == expected.answer
+    assert [c.quote for c in got.citations] == [c.quote for c in expected.citations]
+    assert len(second.encoded) <= 2  # the question (and its variant), no sentence
