@@ -29,7 +29,9 @@ def _variable(f: Field[Any]) -> str:
 class Settings:
     """Runtime settings; build with `load_settings()` and pass explicitly."""
 
-    data_dir: Path = setting(PROJECT_ROOT / ".bot", "Folder for the index, stored sentence vectors, feedback and logs.")
+    data_dir: Path = setting(
+        PROJECT_ROOT / ".bot", "Folder for the index, stored sentence vectors, feedback and logs."
+    )
     corpus_dir: Path = setting(
         PROJECT_ROOT / "corpus", "Folder of course documents (Markdown with front matter)."
     )
