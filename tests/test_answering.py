@@ -148,6 +148,17 @@ def test_an_abbreviated_month_is_the_course_month_not_an_unknown_word(tutor: Tut
     assert check.mode == "checker" and check.check["as_of"] == "2020-01-15"
 
 
+def test_a_why_question_searches_for_reasons(tutor: Tutor) -> None:
+    """"why did japan say it did it" has no word a reason sentence shares; searched with the
+    course's word for what it asks, it finds the reasons METI gave."""
+    answer = ask(tutor, "why did japan say it did it")
+    assert "reasons" in answer.search_query.split()
+    assert not answer.refused and answer.lines
+    assert any("reasons" in line.text for line in answer.lines)
+    when = ask(tutor, "when did japan announce the measures")
+    assert "reasons" not in when.search_query.split()
+
+
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
     """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
     heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""

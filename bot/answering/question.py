@@ -58,6 +58,9 @@ WHO = re.compile(
     r"organi[sz]ations?|people|persons?))\b",
     re.IGNORECASE,
 )
+# A "why" question is answered by a sentence that gives reasons, and the course calls them
+# that: the word joins the search, as the question's own "why" cannot match any sentence.
+REASON_WORD = "reasons"
 WHY = re.compile(r"\b(why|reason\w*|what for|how come|motive\w*|justif\w*)\b", re.IGNORECASE)
 DEFINITION = re.compile(
     r"^\s*(?:so\s+)?(?:what(?:'s| is| are| was| were)|wat is|whats|define|meaning of)\s+"

@@ -34,7 +34,13 @@ from bot.answering.extractive import (
     score,
 )
 from bot.answering.outcome import Asked, Found, Judged, to_answer, welcome
-from bot.answering.question import QuestionType, classify, has_own_question_word
+from bot.answering.question import (
+    REASON_WORD,
+    AnswerKind,
+    QuestionType,
+    classify,
+    has_own_question_word,
+)
 from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scope_message
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
@@ -162,6 +168,8 @@ class Tutor:
             standalone = without_dates(standalone) or standalone  # the date is the viewpoint
         standalone = without_now_words(standalone) or standalone  # so is "today", "now"
         query = build_query(standalone, carried, self.terms)
+        if AnswerKind.REASON in qtype.kinds:
+            query = query.also_searching(REASON_WORD)
         return Asked(text, as_of, corrected, query, qtype)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:

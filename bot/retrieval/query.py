@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -101,6 +101,11 @@ class SearchQuery:
     carried_terms: tuple[str, ...] = ()
     translated_terms: tuple[str, ...] = ()
     non_english: bool = False
+
+    def also_searching(self, words: str) -> SearchQuery:
+        """The query with words the answer is likely to use (not the user's own: they count
+        neither as unknown terms nor for coverage, which read the question itself)."""
+        return replace(self, text=f"{self.text} {words}", focus=f"{self.focus} {words}")
 
     @property
     def lexical_text(self) -> str:
