@@ -171,6 +171,22 @@ def test_overview_gives_one_lead_fact_per_document_in_time_order(monkeypatch) ->
     assert [order[d] for d in docs] == sorted(order[d] for d in docs)
 
 
+def test_a_broad_question_from_one_document_reads_in_the_documents_order() -> None:
+    """A precise question leads with its best sentence; a broad one answered from a single
+    document tells it from the start, not from the sentence closest to its words."""
+    text = ("Korea announced a plan to drop Japan from its whitelist in August 2019. "
+            "Korea put Japan in a separate group in September 2019. "
+            "Korea responded by returning Japan to its whitelist in April 2023.")  # fmt: skip
+    hits = [passage("korea", text, 1)]
+    broad = compose(hits, request("how did korea respond to japan"), SentenceCache(EMBEDDER))
+    assert broad.lines and broad.lines[0].role == "current"
+    starts = [text.index(line.text) for line in broad.lines]
+    assert len(starts) >= 2 and starts == sorted(starts)
+    precise = compose(hits, request("when did korea respond by returning japan"),
+                      SentenceCache(EMBEDDER))  # fmt: skip
+    assert "April 2023" in precise.lines[0].text
+
+
 def test_one_card_per_passage_and_text_written_from_lines() -> None:
     hits = [passage("groups", "Group A has 27 countries. Group A countries are outside "
                     "catch-all control. Group A was renamed in 2019.", 1)]  # fmt: skip

@@ -159,6 +159,15 @@ def test_a_why_question_searches_for_reasons(tutor: Tutor) -> None:
     assert "reasons" not in when.search_query.split()
 
 
+def test_how_did_korea_respond_is_told_from_the_start(tutor: Tutor) -> None:
+    """Issue 12's example led with Korea's return of Japan to its list in 2023."""
+    answer = ask(tutor, "how did korea respond?")
+    assert not answer.refused and len(answer.lines) >= 2
+    years = [int(y) for line in answer.lines for y in re.findall(r"\b(20[12]\d)\b", line.text)[:1]]
+    assert years and years == sorted(years)
+    assert years[0] == 2019
+
+
 def test_today_sets_the_date_and_does_not_steer_the_search(tutor: Tutor) -> None:
     """"today" is the viewpoint: searched as a word, it found the Korean list's "Status today"
     heading and answered about Japan's place on Korea's list instead of Korea's on Japan's."""

@@ -18,6 +18,7 @@ from bot.answering.question import QuestionType
 from bot.answering.selection import (
     SCORE_MARGIN,
     current_states,
+    doc_offset,
     earlier_state,
     select,
     select_overview,
@@ -140,7 +141,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     coverage = weighted_overlap(known, evidence, request.idf)
     if coverage < request.min_coverage:
         return Composition("", [], True, best, coverage)
-    lines, citations = _lines(chosen, overview)
+    lines, citations = _lines(chosen, overview, request.qtype.broad)
     text = answer_text(lines, request.as_of)
     return Composition(text, citations, False, best, coverage, lines)
 
@@ -153,12 +154,23 @@ def _about_the_past(cands: list[Candidate], current: list[Candidate]) -> bool:
     return bool(ended and current) and max(ended) > max(c.score for c in current) + SCORE_MARGIN
 
 
-def _lines(chosen: list[Candidate], overview: bool) -> tuple[list[AnswerLine], list[Citation]]:
-    """Answer lines in reading order, each citing its passage; one citation per passage."""
+def _lines(
+    chosen: list[Candidate], overview: bool, broad: bool = False
+) -> tuple[list[AnswerLine], list[Citation]]:
+    """Answer lines, each citing its passage; one citation per passage.
+
+    A broad question answered from one document ("how did korea respond?") reads its
+    sentences in the document's own order, which tells the story from its start; a precise
+    question leads with its best sentence.
+    """
     if overview:
         ordered = [("overview", c) for c in chosen]
     else:
-        current = [("current", c) for c in chosen if c.period is Period.CURRENT]
+        current_cands = [c for c in chosen if c.period is Period.CURRENT]
+        if broad:
+            docs = list(dict.fromkeys(c.hit.doc_id for c in current_cands))
+            current_cands.sort(key=lambda c: (docs.index(c.hit.doc_id), doc_offset(c)))
+        current = [("current", c) for c in current_cands]
         history = sorted(
             (c for c in chosen if c.period is Period.HISTORY),
             key=lambda c: c.hit.metadata.get("valid_to", ""),

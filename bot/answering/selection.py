@@ -70,7 +70,7 @@ ANNOUNCES = re.compile(
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
 
 
-def _doc_offset(cand: Candidate) -> int:
+def doc_offset(cand: Candidate) -> int:
     return int(cand.hit.metadata["start"]) + cand.start
 
 
@@ -86,13 +86,13 @@ def _leans_back(cand: Candidate) -> bool:
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between),
     and for the one right before a chosen sentence that leans on it."""
-    start = _doc_offset(cand)
+    start = doc_offset(cand)
     end = start + len(cand.text)
     return any(
         c.hit.doc_id == cand.hit.doc_id
         and (
-            0 <= start - (_doc_offset(c) + len(c.text)) <= 3
-            or (0 <= _doc_offset(c) - end <= 3 and _leans_back(c))
+            0 <= start - (doc_offset(c) + len(c.text)) <= 3
+            or (0 <= doc_offset(c) - end <= 3 and _leans_back(c))
         )
         for c in chosen
     )
@@ -140,9 +140,9 @@ def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidat
             (
                 c
                 for c in cands
-                if c.hit.doc_id == lead.hit.doc_id and _doc_offset(c) > _doc_offset(lead)
+                if c.hit.doc_id == lead.hit.doc_id and doc_offset(c) > doc_offset(lead)
             ),
-            key=_doc_offset,
+            key=doc_offset,
         )
         out.extend(c for c in after[:count] if c not in chosen and c not in out)
     return out
