@@ -888,6 +888,11 @@ def test_routing_recognises_licence_questions(rules, question, destination, day,
         # a question word or a yes/no question ending in "licence" is not the shorthand
         "From what date did exports of the three items to South Korea need individual licences?",
         "Did resist exports to Korea need an individual licence?",
+        # not an export from Japan: the destination is Japan, or the exporter is another
+        # country's firm (Japan's rules, which the checker holds, do not govern it)
+        "does korea need a licence to export hf to japan",
+        "do korean firms need a licence to re-export japanese resist to china",
+        "Can American companies sell EUV resist to Korea without a licence?",
     ],
 )
 def test_routing_leaves_ordinary_questions(rules, question):

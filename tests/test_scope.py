@@ -26,6 +26,10 @@ OTHER_COUNTRIES_RULES = [
     ("german bafa rules for fluorinated polyimide, what applies", "Germany"),  # an adjective
     ("which UK export licence would I need for EUV resist to Korea?", "United Kingdom"),
     ("does taiwan restrict hf exports to korea too?", "Taiwan"),
+    # the country's firms as the exporters, or the country as the one that handles exports
+    ("can american firms sell euv resist to korea without a licence", "United States"),
+    ("what licence do chinese companies need to ship hf to korea", "China"),
+    ("how does singapore handle strategic goods", "Singapore"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
@@ -43,6 +47,10 @@ IN_SCOPE = [
     "How do Japan's export controls apply to resist used in Taiwan?",
     "Did the United States criticise the Japanese regime?",
     "Does Japan require a licence for resist going to France?",
+    # a foreign firm as the buyer, not the exporter
+    "we sell resist to a korean company, do we need a licence",
+    "our korean subsidiary wants photoresist from us in may 2023, same licence situation?",
+    "can we ship hf to a german manufacturer",
 ]
 
 
@@ -58,6 +66,16 @@ def test_destinations_and_covered_countries_stay_in_scope(tutor, question: str) 
     covered = jurisdictions(tutor.source_documents().values())
     assert foreign_jurisdiction(question, load_rules(tutor.settings.rules_dir), covered) is None
     assert "own rules" not in tutor.ask(question).answer
+
+
+def test_a_covered_countrys_own_exports_are_answered_from_its_documents(tutor) -> None:
+    """Korea's exports to Japan fall under Korea's rules: answered from the documents about
+    them, never with Japan's licence rules for exports to Korea."""
+    answer = tutor.ask("does korea need a licence to export hf to japan")
+    assert answer.mode != "checker"
+    documents = tutor.source_documents()
+    cited = {documents[c.doc_id].get("jurisdiction") for c in answer.citations}
+    assert answer.refused or cited == {"KR"}
 
 
 def test_covered_jurisdictions_come_from_the_documents(tutor) -> None:

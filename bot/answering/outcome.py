@@ -66,6 +66,9 @@ class Asked:
     corrected: str  # typos corrected against the course's words
     query: SearchQuery
     qtype: QuestionType
+    # Another covered country's own exports ("do korean firms need a licence to ..."): only
+    # documents about that country's rules (or without a jurisdiction) may answer.
+    jurisdiction: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.checking.countries import find_countries
+from bot.checking.countries import exporting_country, find_countries
 from bot.checking.model import compile_terms
 from bot.checking.rules import Country, Rules
 
@@ -42,6 +42,7 @@ def jurisdictions(documents: Iterable[dict]) -> set[str]:
 def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country | None:
     """The country (or union of countries) whose own rules the question asks about, when no
     document covers it."""
+    exporter = exporting_country(text, rules)
     named = find_countries(text, rules) + [
         (union.code, m.group(0)) for union, names in UNION_NAMES if (m := names.search(text))
     ]
@@ -67,13 +68,16 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
         # that requires or controls asks about its own rules.
         country_requires = re.search(
             rf"\b(?:does|do|did|would|will|can)\s+(?:the\s+)?{name}\s+(?:also\s+)?"
-            r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|have|ask for)\b",
+            r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|have|ask for|"
+            r"handle|treat|manage|police|oversee|screen|enforce|deal with)\b",
             text,
             re.IGNORECASE,
         )
         # "under the us ear", "under China's law": that country's own rules.
         under_country = re.search(rf"\bunder\s+(?:the\s+)?{name}\b", text, re.IGNORECASE)
-        if asks_rules_in or asks_country_rules or country_requires or under_country:
+        # "can american firms sell euv resist to korea": the exporter's own country's rules.
+        exports = code == exporter
+        if asks_rules_in or asks_country_rules or country_requires or under_country or exports:
             return rules.countries.get(code) or next(u for u in UNIONS if u.code == code)
     return None
 

@@ -45,6 +45,7 @@ from bot.answering.scope import foreign_jurisdiction, jurisdictions, out_of_scop
 from bot.answering.scope_model import MODEL_FILE, ScopeFeatures, cues, load_scope_model
 from bot.answering.types import Answer, Citation
 from bot.answering.validate import clean_question
+from bot.checking.countries import exporting_country
 from bot.checking.rules import load_rules
 from bot.config import Settings
 from bot.dates import (
@@ -77,6 +78,11 @@ class AskOptions:
     history: list[str] = field(default_factory=list)
     k: int | None = None
     retriever: RetrieverMode | None = None
+
+
+def _about(hit: Hit, jurisdiction: str) -> bool:
+    """The passage's document is about that jurisdiction's rules (or names none: a user's)."""
+    return str(hit.metadata.get("jurisdiction") or jurisdiction).upper() == jurisdiction
 
 
 def proper_names(text: str) -> list[str]:
@@ -170,7 +176,8 @@ class Tutor:
         query = build_query(standalone, carried, self.terms)
         if AnswerKind.REASON in qtype.kinds:
             query = query.also_searching(REASON_WORD)
-        return Asked(text, as_of, corrected, query, qtype)
+        exporter = exporting_country(corrected, self.rules()) or ""
+        return Asked(text, as_of, corrected, query, qtype, exporter)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:
         """The ranked passages, plus the chunks that continue them, open their documents (where
@@ -185,6 +192,11 @@ class Tutor:
         candidates = self.index.with_lead_chunks(self.index.with_next_chunks(hits))
         if asked.qtype.event_dates:
             candidates = self.index.chunks_mentioning(asked.qtype.event_dates, candidates)
+        if asked.jurisdiction:
+            hits, candidates = (
+                [h for h in passages if _about(h, asked.jurisdiction)]
+                for passages in (hits, candidates)
+            )
         timings["retrieve"] = _ms(t0)
         return Found(vector, hits, candidates)
 

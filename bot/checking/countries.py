@@ -7,6 +7,7 @@ Groups change over time (South Korea left Group A on 28 August 2019 and came bac
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -86,3 +87,38 @@ def place(country: Country, day: date, rules: Rules) -> Placement:
         group = rules.default_group
         return Placement(country, group, group.note)
     return Placement(country, rules.groups[membership.group], membership.note)
+
+
+# Japan's export controls govern what leaves Japan. A shipment *to* Japan ("does korea need a
+# licence to export hf to japan"), or one another country's firms make ("can american firms
+# sell euv resist to korea", "do korean firms need a licence to re-export it"), falls under
+# that country's own rules.
+TO_JAPAN = re.compile(r"\b(?:to|into)\s+japan\b(?!\s*(?:'s|’s|s)\b)", re.IGNORECASE)
+_ACTORS = (
+    r"(?:compan(?:y|ies)|firms?|exporters?|manufacturers?|makers?|suppliers?|producers?|"
+    r"subsidiar(?:y|ies)|business(?:es)?|sellers?|vendors?)"
+)
+_EXPORTS = (
+    r"(?:need|needs|require|requires|sell|sells|export|exports|re-?exports?|ship|ships|send|"
+    r"sends|supply|supplies|deliver|delivers)"
+)
+_MODAL = r"(?:still|also|legally|need\s+to|needs\s+to|have\s+to|has\s+to|wants?\s+to|plans?\s+to)"
+
+
+def exporting_country(text: str, rules: Rules) -> str | None:
+    """The code of the country, other than Japan, whose firms (or which itself) export in the
+    question: "american firms sell", "does korea need a licence to export"; None otherwise."""
+    for code, words in find_countries(text, rules):
+        name = re.escape(words)
+        firms_export = re.search(
+            rf"\b{name}\s+(?:[\w-]+\s+)?{_ACTORS}\s+(?:{_MODAL}\s+)?{_EXPORTS}\b", text, re.I
+        )
+        country_needs = re.search(
+            rf"\b(?:does|do|did|would|will|must|can)\s+(?:the\s+)?{name}\s+(?:still\s+|also\s+)?"
+            r"need\s+(?:an?\s+|any\s+)?(?:export\s+)?(?:licen[cs]es?|permits?|permission)\b",
+            text,
+            re.I,
+        )
+        if firms_export or country_needs:
+            return code
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.checking.countries import find_countries
+from bot.checking.countries import TO_JAPAN, exporting_country, find_countries
 from bot.checking.describe import find_items
 from bot.checking.model import Rules
 from bot.checking.result import CheckRequest
@@ -77,6 +77,8 @@ def parse_check_question(
     asks_licence = licence_question or bool(_INTENT.search(question))
     if not asks_licence and not _LISTED.search(question):
         return None
+    if TO_JAPAN.search(question) or exporting_country(question, rules):
+        return None  # not an export from Japan: another country's rules, not these
     destinations = find_countries(question, rules)
     names_item = bool(find_items(question, rules))
     if not names_item and not (asks_licence and destinations):
