@@ -335,6 +335,16 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     assert Speller(["happened"]).correct_word("happend") == "happened"
 
 
+def test_a_compound_with_another_multiplier_is_not_a_typo() -> None:
+    """"nitrogen trifluoride" had become "nitrogen difluoride" and was answered with hydrogen
+    fluoride trade figures; a real misspelling of the same compound is still corrected."""
+    speller = Speller(["difluoride fluoride trichloride"])
+    assert speller.correct_word("trifluoride") is None
+    assert speller.correct_word("tetrachloride") is None
+    assert speller.correct_word("diflouride") == "difluoride"
+    assert speller.correct_word("flouride") == "fluoride"
+
+
 def test_whose_list_and_kicked_off_are_read_in_the_courses_words() -> None:
     """The course writes "whitelist" for South Korea's own list and "white list" for Japan's;
     "kicked off" is a removal ("when did korea get kicked off the whitelist" had quoted

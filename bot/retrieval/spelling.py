@@ -77,6 +77,17 @@ def english_word_meant(word: str, limit: int) -> tuple[str, int] | None:
     return best[0], best[1]
 
 
+# A chemical name with another multiplier is another compound, not a typo: "trifluoride" is no
+# misspelt "difluoride", "tetrachloride" no misspelt "trichloride".
+MULTIPLIER = re.compile(r"^(?:mono|di|bi|tri|tetra|penta|hexa|hepta|octa|nona|deca)(?=[a-z]{4})")
+
+
+def other_compound(word: str, candidate: str) -> bool:
+    """The two words differ only in their chemical multiplier prefix."""
+    stem, other = MULTIPLIER.sub("", word), MULTIPLIER.sub("", candidate)
+    return stem == other and word != candidate
+
+
 def max_edits(word: str) -> int:
     """One edit for short words, two from eight letters on ("responsibilty")."""
     return 1 if len(word) < 8 else 2
@@ -117,6 +128,7 @@ class Speller:
         nearest = min((m[1] for m in matches), default=limit + 1)
         if english is not None and english[1] < nearest:
             return english[0]
+        matches = [m for m in matches if not other_compound(lower, m[0])]
         if not matches:
             return None
         best = min(matches, key=lambda m: (m[1], -self.counts[m[0]]))
