@@ -116,6 +116,26 @@ def test_a_listing_question_on_a_product_no_passage_names_is_refused(tutor) -> N
     assert not tutor.ask("Is South Korea listed in Appended Table 3?").refused
 
 
+@pytest.mark.parametrize(
+    ("question", "product"),
+    [
+        ("does japan control gallium exports", "gallium"),
+        ("are tungsten exports to korea restricted", "tungsten"),
+        ("can i ship sulfuric acid to korea without a licence", "sulfuric acid"),
+    ],
+)
+def test_whether_japan_controls_an_unknown_product_is_refused(tutor, question, product) -> None:
+    """"does japan control X", "are X exports restricted": the listing question in other
+    words; the refusal names the product alone ("sulfuric acid", not "… without")."""
+    answer = tutor.ask(question)
+    assert answer.refused and f"not {product}, so" in answer.answer
+
+
+def test_whether_japan_controls_a_course_product_is_answered(tutor) -> None:
+    answer = tutor.ask("does japan control hydrogen fluoride exports")
+    assert not answer.refused and answer.citations
+
+
 def test_a_row_or_licence_question_on_an_unknown_product_is_refused(tutor) -> None:
     """Any wording that asks where a product sits or which licence it needs, not only "is it
     controlled?", and the refusal names the product, not the listing words around it."""

@@ -60,9 +60,21 @@ _PRODUCT_RULES = re.compile(
 )
 
 
+# "does japan control gallium exports?", "are tungsten exports restricted?": whether Japan
+# controls a product, in other words than "listed".
+_CONTROLS = re.compile(
+    r"^\s*(?:does|do|did)\s+(?:japan|meti|the\s+japanese\s+government|japanese\s+law)\s+"
+    r"(?:still\s+|also\s+)?(?:control|restrict|regulate|limit|list)\b"
+    r"|^\s*(?:is|are)\b.{0,80}\b(?:restricted|regulated)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_product_rules(question: str) -> bool:
     """A question on a product's listing or licence, yes/no or not ("which row covers ...?")."""
-    return bool(_LISTED.search(question) or _PRODUCT_RULES.search(question))
+    return bool(
+        _LISTED.search(question) or _PRODUCT_RULES.search(question) or _CONTROLS.search(question)
+    )
 
 
 def parse_check_question(
