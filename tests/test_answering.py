@@ -189,6 +189,7 @@ def test_a_licence_verdict_in_the_chat_carries_its_disclaimer_once(tutor: Tutor)
 @pytest.mark.parametrize("question", [
     "can you give me legal advice on my shipment",
     "we already shipped hf to korea without a licence, will we get fined",
+    "can i get in trouble for a shipment we made last year without a licence",
 ])
 def test_a_request_for_advice_on_ones_own_case_is_refused_with_whom_to_ask(
     tutor: Tutor, question: str

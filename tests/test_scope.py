@@ -12,24 +12,25 @@ from bot.answering.scope import foreign_jurisdiction, jurisdictions
 from bot.checking.rules import load_rules
 
 OTHER_COUNTRIES_RULES = [
-    ("What are the export-control rules for semiconductors in Taiwan?", "Taiwan"),
-    ("What are Taiwan's export controls?", "Taiwan"),
-    ("What are the US export control rules?", "United States"),
-    ("Explain China's export control law on gallium.", "China"),
-    ("How does licensing work under the export regime of Germany?", "Germany"),
-    ("Does France also require a licence for resist going to Korea?", "France"),
+    ("What are the export-control rules for semiconductors in Taiwan?", "Taiwan's"),
+    ("What are Taiwan's export controls?", "Taiwan's"),
+    ("What are the US export control rules?", "the United States'"),
+    ("Explain China's export control law on gallium.", "China's"),
+    ("How does licensing work under the export regime of Germany?", "Germany's"),
+    ("Does France also require a licence for resist going to Korea?", "France's"),
     # Casual lower case: "uk", "the us", "eu" (the EU is a union, not a country).
-    ("does the uk need an export licence for resist going to korea", "United Kingdom"),
-    ("what are the us rules on hydrogen fluoride", "United States"),
-    ("explain the eu dual use regulation licence types", "the European Union"),
-    ("what licence do i need under the us ear to send hf to korea", "United States"),
-    ("german bafa rules for fluorinated polyimide, what applies", "Germany"),  # an adjective
-    ("which UK export licence would I need for EUV resist to Korea?", "United Kingdom"),
-    ("does taiwan restrict hf exports to korea too?", "Taiwan"),
+    ("does the uk need an export licence for resist going to korea", "the United Kingdom's"),
+    ("what are the us rules on hydrogen fluoride", "the United States'"),
+    ("explain the eu dual use regulation licence types", "the European Union's"),
+    ("what licence do i need under the us ear to send hf to korea", "the United States'"),
+    ("german bafa rules for fluorinated polyimide, what applies", "Germany's"),  # an adjective
+    ("which UK export licence would I need for EUV resist to Korea?", "the United Kingdom's"),
+    ("does taiwan restrict hf exports to korea too?", "Taiwan's"),
     # the country's firms as the exporters, or the country as the one that handles exports
-    ("can american firms sell euv resist to korea without a licence", "United States"),
-    ("what licence do chinese companies need to ship hf to korea", "China"),
-    ("how does singapore handle strategic goods", "Singapore"),
+    ("can american firms sell euv resist to korea without a licence", "the United States'"),
+    ("does the us entity list affect japanese exports of resist", "the United States'"),
+    ("what licence do chinese companies need to ship hf to korea", "China's"),
+    ("how does singapore handle strategic goods", "Singapore's"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
@@ -54,11 +55,11 @@ IN_SCOPE = [
 ]
 
 
-@pytest.mark.parametrize(("question", "country"), OTHER_COUNTRIES_RULES)
-def test_another_countrys_rules_are_refused_by_name(tutor, question: str, country: str) -> None:
+@pytest.mark.parametrize(("question", "owner"), OTHER_COUNTRIES_RULES)
+def test_another_countrys_rules_are_refused_by_name(tutor, question: str, owner: str) -> None:
     answer = tutor.ask(question)
     assert answer.refused and answer.mode == "refusal" and not answer.citations
-    assert f"not {country}'s own rules" in answer.answer
+    assert f"not {owner} own rules" in answer.answer
 
 
 @pytest.mark.parametrize("question", IN_SCOPE)
@@ -122,6 +123,8 @@ def test_a_listing_question_on_a_product_no_passage_names_is_refused(tutor) -> N
         ("does japan control gallium exports", "gallium"),
         ("are tungsten exports to korea restricted", "tungsten"),
         ("can i ship sulfuric acid to korea without a licence", "sulfuric acid"),
+        ("is tungsten hexafluoride on appended table 1", "tungsten hexafluoride"),
+        ("is ammonia one of the restricted chemicals", "ammonia"),
     ],
 )
 def test_whether_japan_controls_an_unknown_product_is_refused(tutor, question, product) -> None:

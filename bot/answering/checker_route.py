@@ -48,6 +48,7 @@ NOT_PRODUCT = re.compile(
     r"send\w*|sell\w*|supply|deliver\w*|going|customer|client|buyer|fab|plant|factory|"
     r"company|today|tomorrow|now|still|also|rules?|apply|applies|legally|allowed|any|"
     r"without|with|controls?|restrict\w*|regulat\w*|limit\w*|meti|government|law|"
+    r"one|ones|chemicals?|materials?|substances?|"
     r"destination|country|countries|korean?|japan(?:ese)?|"
     r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use|"
     r"check|whether|tell|know|wonder\w*|please|pls|firm|"

@@ -19,7 +19,7 @@ from bot.checking.rules import Country, Rules
 JAPAN = re.compile(r"\b(?:Japan|Japanese|METI|FEFTA)\b", re.IGNORECASE)
 RULE_WORDS = (
     r"(?:export[- ]control\w*|controls?|rules?|regulations?|laws?|legislation|regimes?|"
-    r"systems?|licen[cs]ing|licen[cs]es?|requirements?)"
+    r"systems?|licen[cs]ing|licen[cs]es?|requirements?|entity lists?|control lists?)"
 )
 
 # Words that end a noun phrase: after "to Germany without", the licence is not Germany's.
@@ -82,10 +82,21 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
     return None
 
 
+def _in_a_sentence(name: str) -> str:
+    """"the United States", "the Netherlands": a plural or "United ..." name takes "the"."""
+    plural = name.startswith("United ") or (name.endswith("s") and " " not in name.strip())
+    return f"the {name}" if plural and not name.startswith("the ") else name
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def out_of_scope_message(country: Country) -> str:
+    name = _in_a_sentence(country.name)
     return (
         f"I can't answer that from the course material: it covers Japan's export controls (and "
-        f"South Korea's, for the 2019–2023 case), not {country.name}'s own rules, so I won't "
-        f"guess. I can explain Japan's rules for exports to {country.name}: ask about those, or "
-        "use Check my product."
+        f"South Korea's, for the 2019–2023 case), not {_possessive(name)} own rules, so I won't "
+        f"guess. I can explain Japan's rules for exports to {name}: ask about those, or use "
+        "Check my product."
     )

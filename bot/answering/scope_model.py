@@ -50,7 +50,10 @@ ADVICE = re.compile(
     r"(?:^|you |please |pls )(?:write|draft|review|prepare|fill (?:in|out)) the |"
     r"my (?:lawyer|case(?! stud)|"
     r"order|shipment)|our (?:lawyer|case)|represent (?:me|us)|guarantee|sue|get (?:fined|arrested|"
-    r"caught)|is it safe|legal advice|advise (?:me|us)|best defen[cs]e)\b",
+    r"caught)|is it safe|legal advice|advise (?:me|us)|best defen[cs]e|"
+    r"(?:get|be|are|am) (?:in|into) trouble|"
+    r"(?:shipments?|exports?|sales?|deliver(?:y|ies)) (?:i|we) (?:already )?"
+    r"(?:made|did|sent|shipped))\b",
     re.IGNORECASE,
 )
 

@@ -38,7 +38,8 @@ _INTENT = re.compile(
         # "we sell 40% hf to a fab in korea, licence?": the licence word ends a statement of
         # the shipment, not a question ("from what date did ... need licences?" is history)
         r"^(?!\s*(?:do|does|did|is|are|was|were|can|could|should|would|will|must)\b)"
-        rf"(?!.*\b(?:what|when|which|who|whom|why|how|where)\b).*\b{_LICENCE}"
+        rf"(?!.*\b(?:what(?!\s+about)|when|which|who|whom|why|how(?!\s+about)|where)\b)"
+        rf".*\b{_LICENCE}"
         r"(?:\s+(?:needed|required|necessary))?\s*\?*\s*$",
         r"허가.*필요",
         r"수출(?:할|해도|하려면)",
@@ -65,7 +66,9 @@ _PRODUCT_RULES = re.compile(
 _CONTROLS = re.compile(
     r"^\s*(?:does|do|did)\s+(?:japan|meti|the\s+japanese\s+government|japanese\s+law)\s+"
     r"(?:still\s+|also\s+)?(?:control|restrict|regulate|limit|list)\b"
-    r"|^\s*(?:is|are)\b.{0,80}\b(?:restricted|regulated)\b",
+    r"|^\s*(?:is|are)\b.{0,80}\b(?:restricted|regulated)\b"
+    r"|^\s*(?:is|are)\b.{0,80}\b(?:on|in)\s+(?:appended\s+table\s*1\b|the\s+(?:control\s+)?list\b"
+    r"|any\s+(?:control\s+)?list\b)",
     re.IGNORECASE,
 )
 
