@@ -115,8 +115,13 @@ class Settings:
     @property
     def sentence_vectors_dir(self) -> Path:
         """Sentence vectors computed by earlier processes, a file per encoder
-        (`bot.retrieval.vector_file`)."""
+        (`bot.retrieval.disk_cache`)."""
         return self.data_dir / "sentence-vectors"
+
+    @property
+    def stems_file(self) -> Path:
+        """Word stems for BM25 computed by earlier processes (`bot.retrieval.disk_cache`)."""
+        return self.data_dir / "word-stems.json"
 
     @property
     def feedback_file(self) -> Path:

@@ -68,6 +68,18 @@ def test_bot_ask_imports_neither_torch_nor_sentence_transformers(
     assert loaded == []
 
 
+def test_a_second_bot_ask_loads_no_lemmatizer(index_settings: Settings) -> None:
+    """The first `bot ask` stores the stems it computed (bot/retrieval/disk_cache.py); the
+    next one stems the corpus and its question from them, without loading simplemma's
+    dictionary (a third of a second), and answers the same."""
+    question = ["ask", "When was South Korea removed from the white list?", "--json"]
+    first, _ = run_entry_point(CLI_BODY, question, index_settings, heavy=("simplemma",))
+    assert index_settings.stems_file.is_file()
+    second, loaded = run_entry_point(CLI_BODY, question, index_settings, heavy=("simplemma",))
+    assert loaded == []
+    assert json.loads(second)["answer"] == json.loads(first)["answer"]
+
+
 def test_bot_check_and_eval_import_no_torch(index_settings: Settings, tmp_path: Path) -> None:
     out, loaded = run_entry_point(
         CLI_BODY, ["check", "hydrogen fluoride", "--to", "KR", "--date", "2020-01-15", "--json"],

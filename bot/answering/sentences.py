@@ -21,10 +21,10 @@ import numpy as np
 
 from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
 from bot.dates import Period, mentioned_dates, names_a_day, period_of, starts_after
+from bot.retrieval.disk_cache import load_vectors, save_vectors, vectors_file
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
-from bot.retrieval.vector_file import load_vectors, save_vectors, vectors_file
 
 MIN_SENTENCE_CHARS = 25
 
@@ -87,7 +87,7 @@ class Candidate:
 class SentenceCache:
     """Sentence vectors by text: the corpus repeats, so warm questions embed almost nothing.
 
-    With a `folder`, the vectors also outlive the process (`bot.retrieval.vector_file`): a new
+    With a `folder`, the vectors also outlive the process (`bot.retrieval.disk_cache`): a new
     `bot ask` or app starts with the sentences earlier processes embedded. Only an encoder that
     names itself (a `fingerprint`) is persisted; a test's fake encoder is not.
     """

@@ -133,6 +133,7 @@ class Tutor:
         answer = routed or self._retrieve_and_compose(text, as_of, opts)
         answer.question = typed
         answer.timings_ms["total"] = _ms(started)
+        self.index.save_new_stems()  # new words of this question, for the next process
         return answer
 
     def rules(self) -> Any:

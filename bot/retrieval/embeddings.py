@@ -55,7 +55,7 @@ class SentenceEmbeddings(Embeddings):
         log.info("loading embedding model from %s", path)
         self.model_name = model_name
         self.batch_size = batch_size
-        # Names this encoder for vectors kept on disk (`bot.retrieval.vector_file`).
+        # Names this encoder for vectors kept on disk (`bot.retrieval.disk_cache`).
         self.fingerprint = f"sentence-transformers {version('sentence-transformers')}:{model_name}"
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
 

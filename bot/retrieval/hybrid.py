@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -20,8 +21,15 @@ import numpy as np
 from bot.config import Settings
 from bot.dates import mentioned_dates
 from bot.retrieval import store
+from bot.retrieval.disk_cache import load_stems, save_stems
 from bot.retrieval.embedder import Embedder
-from bot.retrieval.lexical import LexicalIndex
+from bot.retrieval.lexical import (
+    LexicalIndex,
+    known_stems,
+    preload_stems,
+    stemmer_id,
+    stems_known,
+)
 from bot.retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
@@ -79,6 +87,9 @@ class SearchIndex:
         self._client = store.open_client(settings)
         self._lock = threading.Lock()
         self._checked = 0.0
+        self._stems_file: Path | None = settings.stems_file
+        preload_stems(load_stems(self._stems_file, stemmer_id()))
+        self._stems_saved = stems_known()
         self._snapshot = self._load()
 
     def _load(self) -> _Snapshot:
@@ -99,17 +110,31 @@ class SearchIndex:
         documents: dict[str, dict[str, Any]] = {}
         for meta in metadatas.values():
             documents.setdefault(meta["doc_id"], meta)
+        lexical = LexicalIndex(ids, texts)
+        self.save_new_stems()
         return _Snapshot(
             pointer["generation"],
             collection,
             metadatas,
-            LexicalIndex(ids, texts),
+            lexical,
             positions,
             documents,
             Speller(texts),
             _date_index(metadatas),
             chunk_ids,
         )
+
+    def save_new_stems(self) -> None:
+        """Store the stems this process added (the corpus's, then new words of questions), so
+        the next process stems nothing it has seen; a file that cannot be written stops
+        further attempts."""
+        if self._stems_file is None or stems_known() <= self._stems_saved:
+            return
+        stems = known_stems()
+        if save_stems(self._stems_file, stemmer_id(), stems):
+            self._stems_saved = len(stems)
+        else:
+            self._stems_file = None
 
     def snapshot(self) -> _Snapshot:
         """The current generation; checks the pointer at most every couple of seconds."""

@@ -6,15 +6,17 @@ a default word tokenizer would break them into numbers that match everything.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
+from importlib.metadata import version
 
 import bm25s
 import numpy as np
-import simplemma
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
@@ -32,10 +34,59 @@ _STEMMER = Stemmer.Stemmer("english")
 FAMILY_PREFIX = 6  # letters two words of one family share (respond, response; fluorin-)
 
 
-@lru_cache(maxsize=100_000)
+# word -> stem, for every word stemmed in this process or stored by an earlier one
+# (`preload_stems`): a new process then stems the corpus without the lemmatizer, whose
+# dictionary takes a third of a second to load. Bounded, since questions bring new words.
+_STEMS: dict[str, str] = {}
+_STEMS_LOCK = threading.Lock()  # inserts and copies; lookups need none
+MAX_STEMS = 200_000
+
+
 def _stem(word: str) -> str:
+    stem = _STEMS.get(word)
+    if stem is None:
+        stem = _lemma_stem(word)
+        with _STEMS_LOCK:
+            if len(_STEMS) < MAX_STEMS:
+                _STEMS[word] = stem
+    return stem
+
+
+def _lemma_stem(word: str) -> str:
     """Lemma first (withdrew -> withdraw, held -> hold), then the stem (licences -> licenc)."""
+    import simplemma  # only for a word no stored stem covers (bench/README.md)
+
     return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en"))
+
+
+@lru_cache(maxsize=1)
+def stemmer_id() -> str:
+    """Names the stemming: both libraries' versions and this module's stemming code. Stored
+    stems made under another name are not used."""
+    compiled = _lemma_stem.__code__  # its bytecode: no source file needed (a wheel may lack it)
+    code = compiled.co_code + repr((compiled.co_consts, compiled.co_names)).encode()
+    return (
+        f"simplemma {version('simplemma')}, PyStemmer {version('PyStemmer')}, "
+        f"code {hashlib.sha256(code).hexdigest()[:12]}"
+    )
+
+
+def preload_stems(stems: dict[str, str]) -> None:
+    """Stems stored by an earlier process (`bot.retrieval.disk_cache`)."""
+    with _STEMS_LOCK:
+        for word, stem in stems.items():
+            if len(_STEMS) >= MAX_STEMS:
+                break
+            _STEMS.setdefault(word, stem)
+
+
+def known_stems() -> dict[str, str]:
+    with _STEMS_LOCK:
+        return dict(_STEMS)
+
+
+def stems_known() -> int:
+    return len(_STEMS)
 
 
 def tokenize(text: str) -> list[str]:

@@ -36,7 +36,7 @@ class OnnxEmbeddings(Embeddings):
         from tokenizers import Tokenizer
 
         self.batch_size = max(1, batch_size)
-        # Names this encoder for vectors kept on disk (`bot.retrieval.vector_file`): the graph's
+        # Names this encoder for vectors kept on disk (`bot.retrieval.disk_cache`): the graph's
         # sha256, given by the caller that checked the export.
         self.fingerprint = fingerprint
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))

@@ -1,4 +1,5 @@
-"""Sentence vectors kept on disk: a new process starts warm, and a bad file never hurts."""
+"""Sentence vectors and word stems kept on disk: a new process starts warm, and a bad file
+never hurts."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ import numpy as np
 import pytest
 
 from bot.answering.sentences import SentenceCache
+from bot.retrieval import lexical
+from bot.retrieval.disk_cache import (
+    load_stems,
+    load_vectors,
+    save_stems,
+    save_vectors,
+    vectors_file,
+)
 from bot.retrieval.embedder import HashingEmbedder
-from bot.retrieval.vector_file import load_vectors, save_vectors, vectors_file
+from bot.retrieval.lexical import tokenize
 
 SENTENCES = [
     "South Korea's removal from the white list took effect on 28 August 2019.",
@@ -136,3 +145,34 @@ def test_a_new_tutor_answers_the_same_without_embedding_sentences(index_settings
     assert got.answer == expected.answer
     assert [c.quote for c in got.citations] == [c.quote for c in expected.citations]
     assert len(second.encoded) <= 2  # the question (and its variant), no sentence
+
+
+def test_stems_round_trip_and_another_stemmer_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "stems.json"
+    assert save_stems(path, "stemmer v1", {"licences": "licenc", "withdrew": "withdraw"})
+    assert load_stems(path, "stemmer v1") == {"licences": "licenc", "withdrew": "withdraw"}
+    assert load_stems(path, "stemmer v2") == {}
+    assert load_stems(tmp_path / "absent.json", "stemmer v1") == {}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{not json", b"[1, 2]", b'{"stemmer": "stemmer v1", "stems": [1]}', b"\xff\xfe\x00"],
+)
+def test_damaged_stems_are_ignored(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "stems.json"
+    path.write_bytes(content)
+    assert load_stems(path, "stemmer v1") == {}
+
+
+def test_stored_stems_are_the_ones_the_tokenizer_computes(tmp_path: Path) -> None:
+    """A stem read from disk must equal the one computed: tokens, and so BM25, are the same
+    whether a process starts with stored stems or without."""
+    words = ["licences", "withdrew", "held", "removed", "restrictions"]
+    tokens = tokenize(" ".join(words))
+    computed = {w: lexical._lemma_stem(w) for w in words}
+    assert tokens == [computed[w] for w in words]
+    path = tmp_path / "stems.json"
+    assert save_stems(path, lexical.stemmer_id(), lexical.known_stems())
+    stored = load_stems(path, lexical.stemmer_id())
+    assert {w: stored[w] for w in words} == computed
