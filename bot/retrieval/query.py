@@ -68,7 +68,7 @@ SYNONYMS = {
 }
 # The course writes "whitelist" for South Korea's own list and "white list" for Japan's; a
 # question that says whose list it means ("japans whitelist") is searched in the course's words.
-JAPANS_LIST = re.compile(r"\bjapan(?:'s|’s|s|ese)\s+(?:own\s+)?white-?list\b", re.IGNORECASE)
+JAPANS_LIST = re.compile(r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white-?list\b", re.IGNORECASE)
 QUESTION_WORDS = {
     "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
     "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
