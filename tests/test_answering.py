@@ -117,7 +117,11 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
 
 @pytest.mark.parametrize(
     "question",
-    ["walk me through the 2023 reversal", "how did gsomia get tangled up in the export fight"],
+    [
+        "walk me through the 2023 reversal",
+        "how did gsomia get tangled up in the export fight",
+        "when did japan relax the resist rules",
+    ],
 )
 def test_everyday_words_for_course_topics_are_not_refused(tutor: Tutor, question: str) -> None:
     """"reversal" and "fight" are words the course never uses for its own topics (the return
@@ -125,6 +129,15 @@ def test_everyday_words_for_course_topics_are_not_refused(tutor: Tutor, question
     off-topic."""
     answer = ask(tutor, question)
     assert not answer.refused and answer.citations
+
+
+def test_a_follow_up_of_an_everyday_word_is_not_refused_for_it(tutor: Tutor) -> None:
+    """"loosen" maps to the course's "easing"; carried into the follow-up, it had counted as a
+    word the course never uses, and the bare "when" was refused."""
+    first = "did japan ever loosen the controls on korea"
+    assert not ask(tutor, first).refused
+    follow_up = tutor.ask("when", AskOptions(history=[first]))
+    assert not follow_up.refused and follow_up.citations
 
 
 def test_making_up_is_answered_with_the_settlement_not_import_shares(tutor: Tutor) -> None:

@@ -217,7 +217,9 @@ class Tutor:
                 key_terms(" ".join([
                     words,  # the question's own words, less those mapped to course terms ...
                     *synonyms_for(asked.corrected),  # ... which count as the terms they map to
-                    *query.carried_terms,
+                    # ... and so do the carried topic's words
+                    plain_words(" ".join(query.carried_terms)),
+                    *synonyms_for(" ".join(query.carried_terms)),
                     *query.translated_terms,
                 ]))
                 - {t for w in REQUEST_WORDS for t in tokenize(w)}

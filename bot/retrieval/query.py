@@ -35,6 +35,8 @@ SYNONYMS = {
     "undone": "restored lifted",
     "lifted": "restored lifted",
     "ended": "ended withdrawn restored",
+    # Everyday words for an easing of the controls (the course says "easing", "lifted").
+    r"relax\w*|loosen\w*": "easing lifted",
     "banned": "licence restrictions",
     "ban": "licence restrictions",
     # Everyday words for the course's "dispute" (never "row", which also names a list row).
