@@ -345,6 +345,14 @@ def test_a_compound_with_another_multiplier_is_not_a_typo() -> None:
     assert speller.correct_word("flouride") == "fluoride"
 
 
+def test_an_end_that_closes_the_question_is_the_courses_ending() -> None:
+    """"how did it end?" asks for the case's withdrawal or the measures' lifting; "from start
+    to end" is a request for the whole story."""
+    assert "withdrawn" in build_query("and how did it end").text
+    assert "withdrawn" in build_query("when did the dispute end?").text
+    assert "withdrawn" not in build_query("explain ds590 from start to end").text
+
+
 def test_whose_list_and_kicked_off_are_read_in_the_courses_words() -> None:
     """The course writes "whitelist" for South Korea's own list and "white list" for Japan's;
     "kicked off" is a removal ("when did korea get kicked off the whitelist" had quoted

@@ -34,7 +34,9 @@ SYNONYMS = {
     "reversal": "return restoration lifted",  # the noun of the same word
     "undone": "restored lifted",
     "lifted": "restored lifted",
-    "ended": "ended withdrawn restored",
+    # "how did it end?", "when did it all end": the verb closing a question, not "from start
+    # to end" or "the end of the case"
+    r"ended|(?<!to )(?<!the )end(?=\s*(?:$|[?.!]))": "ended withdrawn restored",
     # Everyday words for an easing of the controls (the course says "easing", "lifted").
     r"relax\w*|loosen\w*": "easing lifted",
     "banned": "licence restrictions",
