@@ -89,7 +89,7 @@ _REQUEST_TEXT = """
     tldr eli5 kinda sorta like just ok okay so hey hi hmm um well know want wanna need
     wondering wonder curious read heard lecturer teacher professor says said course case study
     my our me we us you your i im ive id it its whats what's hows wheres whos whens
-    start finish end beginning
+    start finish end beginning next
     anyway anyways even walk through few lines nutshell short
 """
 REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
