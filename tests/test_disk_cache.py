@@ -176,3 +176,20 @@ def test_stored_stems_are_the_ones_the_tokenizer_computes(tmp_path: Path) -> Non
     assert save_stems(path, lexical.stemmer_id(), lexical.known_stems())
     stored = load_stems(path, lexical.stemmer_id())
     assert {w: stored[w] for w in words} == computed
+
+
+@pytest.mark.slow
+def test_a_flood_of_new_words_stops_rewriting_the_stems_file(tutor, monkeypatch) -> None:  # noqa: ANN001
+    """Every question with new words rewrites the stems file; past a bound (a corpus has a few
+    thousand words) the file is left as it is, so odd input cannot make each answer write a
+    growing file."""
+    from bot.retrieval import hybrid
+
+    index = tutor.index
+    monkeypatch.setattr(index, "_stems_file", index.settings.stems_file)  # restored after
+    tutor.ask("When was South Korea removed from the white list?")
+    stored = index.settings.stems_file.read_bytes()
+    monkeypatch.setattr(hybrid, "MAX_STORED_STEMS", lexical.stems_known())
+    tutor.ask("zorbly quindle frappish whelkin glorptastic")
+    assert index.settings.stems_file.read_bytes() == stored
+    assert index._stems_file is None

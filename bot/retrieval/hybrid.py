@@ -33,6 +33,7 @@ from bot.retrieval.lexical import (
 from bot.retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
+MAX_STORED_STEMS = 50_000  # word stems kept on disk (`save_new_stems`)
 
 RetrieverMode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
@@ -129,6 +130,12 @@ class SearchIndex:
         the next process stems nothing it has seen; a file that cannot be written stops
         further attempts."""
         if self._stems_file is None or stems_known() <= self._stems_saved:
+            return
+        if stems_known() > MAX_STORED_STEMS:
+            # A flood of new words (a corpus this size has a few thousand): stop rewriting a
+            # growing file after every answer; the stored stems keep serving.
+            log.info("more than %d word stems: no longer stored", MAX_STORED_STEMS)
+            self._stems_file = None
             return
         stems = known_stems()
         if save_stems(self._stems_file, stemmer_id(), stems):
