@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering.sentences import SentenceCache
+from bot.answering.sentences import FLUSH_SECONDS, SentenceCache
 from bot.retrieval import lexical
 from bot.retrieval.disk_cache import (
     load_stems,
@@ -29,6 +29,14 @@ SENTENCES = [
 ]
 
 
+def embedded(embedder, folder: Path, texts: list[str] = SENTENCES) -> np.ndarray:  # noqa: ANN001
+    """What one process does: a cache on the folder, the texts' vectors, then a flush."""
+    cache = SentenceCache(embedder, folder=folder)
+    vectors = cache.vectors(texts)
+    cache.flush()
+    return vectors
+
+
 class NamedEmbedder(HashingEmbedder):
     """The hashing embedder under a name, counting the texts it encodes (the real encoders
     name themselves with their model's identity; see `fingerprint` in bot/retrieval/)."""
@@ -44,22 +52,21 @@ class NamedEmbedder(HashingEmbedder):
 
 
 def test_a_second_cache_reads_what_the_first_embedded(tmp_path: Path) -> None:
-    first = NamedEmbedder("model-a")
-    expected = SentenceCache(first, folder=tmp_path).vectors(SENTENCES)
+    expected = embedded(NamedEmbedder("model-a"), tmp_path)
     second = NamedEmbedder("model-a")
-    got = SentenceCache(second, folder=tmp_path).vectors(SENTENCES)
+    got = embedded(second, tmp_path)
     assert second.encoded == []
     np.testing.assert_array_equal(got, expected)
 
 
 def test_another_encoders_vectors_are_never_used(tmp_path: Path) -> None:
-    SentenceCache(NamedEmbedder("model-a"), folder=tmp_path).vectors(SENTENCES)
+    embedded(NamedEmbedder("model-a"), tmp_path)
     other = NamedEmbedder("model-b")
-    SentenceCache(other, folder=tmp_path).vectors(SENTENCES)
+    embedded(other, tmp_path)
     assert other.encoded == SENTENCES
     # Each encoder keeps its own file, so switching back finds its vectors again.
     again = NamedEmbedder("model-a")
-    SentenceCache(again, folder=tmp_path).vectors(SENTENCES)
+    embedded(again, tmp_path)
     assert again.encoded == []
 
 
@@ -70,7 +77,7 @@ def test_a_file_of_another_encoder_under_this_name_is_ignored(tmp_path: Path) ->
 
 
 def test_an_encoder_without_a_name_is_not_persisted(tmp_path: Path) -> None:
-    SentenceCache(HashingEmbedder(), folder=tmp_path).vectors(SENTENCES)
+    embedded(HashingEmbedder(), tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -84,7 +91,7 @@ def test_a_damaged_file_is_ignored_and_replaced(
     path.write_bytes(content)
     embedder = NamedEmbedder("model-a")
     with caplog.at_level(logging.WARNING):
-        vectors = SentenceCache(embedder, folder=tmp_path).vectors(SENTENCES)
+        vectors = embedded(embedder, tmp_path)
     assert vectors.shape == (len(SENTENCES), embedder.dimension)
     assert embedder.encoded == SENTENCES
     assert "unreadable" in caplog.text
@@ -98,15 +105,34 @@ def test_an_unwritable_folder_only_warns(tmp_path: Path, caplog: pytest.LogCaptu
     cache = SentenceCache(embedder, folder=blocker)
     with caplog.at_level(logging.WARNING):
         first = cache.vectors(SENTENCES[:1])
+        cache.flush()
         cache.vectors(SENTENCES[1:])
+        cache._flushed = 0.0  # as if the flush interval had passed
+        cache.flush()
     assert first.shape == (1, embedder.dimension)
     assert caplog.text.count("could not write") == 1  # then it stops trying
     assert blocker.read_text() == "a file where the folder should be"
 
 
 def test_no_temporary_file_is_left_behind(tmp_path: Path) -> None:
-    SentenceCache(NamedEmbedder("model-a"), folder=tmp_path).vectors(SENTENCES)
+    embedded(NamedEmbedder("model-a"), tmp_path)
     assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]
+
+
+def test_a_server_writes_new_vectors_at_most_every_flush_interval(tmp_path: Path) -> None:
+    """The first flush writes at once (one `bot ask`); later ones wait for the interval, so a
+    server meeting new sentences under load does not rewrite the file after every answer."""
+    cache = SentenceCache(NamedEmbedder("model-a"), folder=tmp_path)
+    cache.vectors(SENTENCES[:1])
+    cache.flush()
+    path = vectors_file(tmp_path, "model-a")
+    assert set(load_vectors(path, "model-a")) == set(SENTENCES[:1])
+    cache.vectors(SENTENCES[1:])
+    cache.flush()  # within the interval: not yet
+    assert set(load_vectors(path, "model-a")) == set(SENTENCES[:1])
+    cache._flushed -= FLUSH_SECONDS
+    cache.flush()
+    assert set(load_vectors(path, "model-a")) == set(SENTENCES)
 
 
 class Counting:

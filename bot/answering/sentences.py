@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +72,11 @@ COARSE_DATE_SHARE = 0.5
 EVENT_DATE_BONUS = 0.15
 
 
+# Sentence vectors written to disk: the most recent ones, at most this often.
+MAX_STORED_SENTENCES = 20_000
+FLUSH_SECONDS = 30.0
+
+
 @dataclass(eq=False)  # compared by identity: sentences of different passages may read alike
 class Candidate:
     hit: Hit
@@ -100,6 +106,8 @@ class SentenceCache:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the app answers several questions at once
         self._write_lock = threading.Lock()
+        self._dirty = False
+        self._flushed = 0.0  # monotonic time of the last write; 0 before the first
         self._encoder: str = getattr(embeddings, "fingerprint", "")
         self._file = (
             vectors_file(folder, self._encoder) if folder is not None and self._encoder else None
@@ -121,16 +129,23 @@ class SentenceCache:
                 self._vectors.update(encoded)
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
-            self._persist()
+            self._dirty = True
         return np.stack([found[t] for t in texts])
 
-    def _persist(self) -> None:
-        """Write the vectors out; a file that cannot be written stops further attempts."""
-        if self._file is None:
+    def flush(self) -> None:
+        """Write new vectors out: the first time at once (a `bot ask` answers one question),
+        then at most every FLUSH_SECONDS, so a server meeting new sentences under load does
+        not rewrite the file after every answer. A file that cannot be written stops further
+        attempts."""
+        if self._file is None or not self._dirty:
+            return
+        if self._flushed and time.monotonic() - self._flushed < FLUSH_SECONDS:
             return
         with self._write_lock:
             with self._lock:
-                snapshot = dict(self._vectors)
+                snapshot = dict(list(self._vectors.items())[-MAX_STORED_SENTENCES:])
+                self._dirty = False
+            self._flushed = time.monotonic()
             if not save_vectors(self._file, self._encoder, snapshot):
                 self._file = None
 

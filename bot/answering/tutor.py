@@ -133,7 +133,9 @@ class Tutor:
         answer = routed or self._retrieve_and_compose(text, as_of, opts)
         answer.question = typed
         answer.timings_ms["total"] = _ms(started)
-        self.index.save_new_stems()  # new words of this question, for the next process
+        # What this question computed that the next process need not (bot/retrieval/disk_cache.py)
+        self.cache.flush()
+        self.index.save_new_stems()
         return answer
 
     def rules(self) -> Any:
