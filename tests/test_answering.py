@@ -258,6 +258,16 @@ def test_a_later_turn_of_a_check_replaces_its_date_and_destination(tutor: Tutor)
     assert answer.check["as_of"].startswith("2024")
 
 
+def test_a_later_turn_of_a_check_replaces_its_values(tutor: Tutor) -> None:
+    """"and at 25%?" after "is 50% hf listed" is checked at 25%: the two values had
+    conflicted, and the checker asked for the concentration again."""
+    answer = tutor.ask("and at 25%?", AskOptions(history=["is 50% hf listed"]))
+    assert answer.mode == "checker"
+    assert answer.check["parameters"] == {"hf_weight_percent": 25.0}
+    assert "hf_weight_percent" not in answer.check["missing_parameters"]
+    assert "Not listed" in answer.answer
+
+
 def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
     answer = tutor.ask("and in 2019?", AskOptions(history=["is taiwan in group a"]))
     assert answer.mode == "checker" and answer.as_of.year == 2019

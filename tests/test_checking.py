@@ -915,3 +915,14 @@ def test_year_that_straddles_changes_says_so(rules):
     # T7 (4 July), T16 (28 August), T36 (20 December): the rules changed within 2019.
     for day in ("4 July 2019", "28 August 2019", "20 December 2019"):
         assert day in last
+
+
+def test_a_threads_latest_turn_replaces_earlier_values_and_keeps_the_rest(rules):
+    """A chat thread is checked as one description; the newest turn's values win over the
+    earlier turns' (which alone would conflict and be left out), the rest still holds."""
+    thread = "is 50% hf for korea listed and at 25%?"
+    assert check(rules, thread).parameters == {}  # two values: neither is used
+    result = check(rules, thread, latest="and at 25%?")
+    assert result.parameters == {"hf_weight_percent": 25.0}
+    assert result.verdict == NOT_LISTED
+    assert result.destination is not None and result.destination.code == "KR"

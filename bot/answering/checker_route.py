@@ -109,6 +109,7 @@ def answer_with_checker(
     cite: CiteDocument,
     indexed: Callable[[str], bool] = lambda word: False,
     licence_question: bool = False,
+    latest: str = "",
 ) -> Answer | None:
     """The checker's verdict for a licence question, or None when it is not one.
 
@@ -119,6 +120,7 @@ def answer_with_checker(
         return _uncovered_listing(question, as_of, rules, indexed)
     if request.date is None:
         request.date = as_of
+    request.latest = latest  # a thread's newest turn: its values replace the earlier ones
     started = time.perf_counter()
     try:
         result = check_product(request, rules)

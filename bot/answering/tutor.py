@@ -336,7 +336,7 @@ class Tutor:
         if licence:  # the thread began with a licence question
             answer = answer_with_checker(
                 joined, as_of, rules, self.citation_for_doc, self._names_word,
-                licence_question=True,
+                licence_question=True, latest=text,
             )
         else:
             answer = answer_country_group(joined, as_of, rules, self.citation_for_doc, covered)

@@ -30,6 +30,17 @@ class Extraction:
     conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)  # why a word means its value
 
+    def updated_by(self, newer: Extraction) -> Extraction:
+        """These statements with a later turn's on top: what it states replaces what was said
+        before (and settles a conflict); what it leaves out still holds."""
+        return Extraction(
+            {**self.values, **newer.values},
+            {**self.evidence, **newer.evidence},
+            {**{k: v for k, v in self.conflicts.items() if k not in newer.values},
+             **newer.conflicts},
+            {**{k: v for k, v in self.notes.items() if k not in newer.values}, **newer.notes},
+        )  # fmt: skip
+
 
 def find_items(text: str, rules: Rules) -> list[tuple[str, str]]:
     """Items the description names, as (item id, words matched), in the order of the rules."""

@@ -46,6 +46,9 @@ class CheckRequest:
     # The checker cannot classify a product outside its three items, but it can say what
     # follows for such a product: no list control, and the catch-all for the destination.
     listed: bool | None = None
+    # A chat thread's newest turn ("and at 25%?" after "is 50% hf listed"): the values it
+    # states replace the earlier turns' instead of conflicting with them.
+    latest: str = ""
 
 
 @dataclass(frozen=True)
