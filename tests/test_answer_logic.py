@@ -335,6 +335,16 @@ def test_speller_corrects_only_unknown_words_to_corpus_words() -> None:
     assert Speller(["happened"]).correct_word("happend") == "happened"
 
 
+def test_a_typo_of_a_rarer_word_whose_family_the_course_uses_is_corrected() -> None:
+    """"retalliate" is "retaliate": not a course word, and rarer than the common words the
+    speller otherwise corrects to, but its stem is the course's "retaliation". A word whose
+    family the course does not use stays as typed (an unknown product must stay unknown)."""
+    speller = Speller(["retaliation against the measures"])
+    assert speller.correct_word("retalliate") == "retaliate"
+    assert speller.correct_word("gallium") is None
+    assert speller.correct_word("krypton") is None
+
+
 def test_a_compound_with_another_multiplier_is_not_a_typo() -> None:
     """"nitrogen trifluoride" had become "nitrogen difluoride" and was answered with hydrogen
     fluoride trade figures; a real misspelling of the same compound is still corrected."""

@@ -61,6 +61,19 @@ def _english_by_initial() -> dict[str, list[str]]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _dictionary_by_initial() -> dict[str, list[str]]:
+    """Every word of the English frequency dictionary (82,765) by first letter, most frequent
+    first: rarer words too, for `Speller._family_word_meant`."""
+    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    found: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            word = line.split(" ", 1)[0]
+            found.setdefault(word[0], []).append(word)
+    return found
+
+
 def english_word_meant(word: str, limit: int) -> tuple[str, int] | None:
     """The common English word closest to `word` within `limit` edits: fewest edits, then the
     closest in letters ("finsh" -> "finish", not "fish"), then the most frequent."""
@@ -103,6 +116,7 @@ class Speller:
             counts.update(WORD.findall(text.lower()))
         self.counts = counts
         self._words = list(counts)
+        self._stems: set[str] | None = None  # stems of the corpus words, when first needed
 
     def knows(self, word: str) -> bool:
         return word.lower() in self.counts
@@ -130,9 +144,36 @@ class Speller:
             return english[0]
         matches = [m for m in matches if not other_compound(lower, m[0])]
         if not matches:
-            return None
+            return self._family_word_meant(lower, limit)
         best = min(matches, key=lambda m: (m[1], -self.counts[m[0]]))
         return best[0]
+
+    def _family_word_meant(self, word: str, limit: int) -> str | None:
+        """A rarer English word the typo stands for, when the course uses its family:
+        "retalliate" is "retaliate", a word the course never writes but whose stem its
+        "retaliation" shares, one letter doubled. Only then: an unknown product name stays
+        unknown."""
+        from bot.retrieval.lexical import tokenize  # the stems BM25 matches on
+
+        if self._stems is None:
+            self._stems = {t for w in self._words for t in tokenize(w)}
+        matches = process.extract(
+            word,
+            _dictionary_by_initial().get(word[0], []),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=limit,
+            limit=5,
+        )
+        # One letter doubled or dropped, no other change: "fluorinated" (a real word this
+        # dictionary lacks) is no typo of "fluoridated", one letter away by substitution.
+        family = [
+            m
+            for m in matches
+            if Indel.distance(word, m[0]) <= 1 and set(tokenize(m[0])) & self._stems
+        ]
+        if not family:
+            return None
+        return min(family, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[2]))[0]
 
     def corrections(self, text: str) -> dict[str, str]:
         """Unknown word -> corpus word, for every correctable word of `text`."""
