@@ -345,6 +345,13 @@ def test_a_typo_of_a_rarer_word_whose_family_the_course_uses_is_corrected() -> N
     assert speller.correct_word("krypton") is None
 
 
+def test_american_spelling_matches_the_courses_british_words() -> None:
+    """The course writes "licence"; "license", "licensing" must find it by its words too."""
+    assert tokenize("export license") == tokenize("export licence")
+    assert tokenize("licensing") == tokenize("licencing")
+    assert tokenize("defense program") == tokenize("defence programme")
+
+
 def test_a_compound_with_another_multiplier_is_not_a_typo() -> None:
     """"nitrogen trifluoride" had become "nitrogen difluoride" and was answered with hydrogen
     fluoride trade figures; a real misspelling of the same compound is still corrected."""

@@ -34,6 +34,10 @@ _STEMMER = Stemmer.Stemmer("english")
 FAMILY_PREFIX = 6  # letters two words of one family share (respond, response; fluorin-)
 
 
+# The course writes British English; a question in American spelling ("license", "defense",
+# "program") must match it word for word too, not only by meaning.
+BRITISH_STEMS = {"licens": "licenc", "defens": "defenc", "program": "programm"}
+
 # word -> stem, for every word stemmed in this process or stored by an earlier one
 # (`preload_stems`): a new process then stems the corpus without the lemmatizer, whose
 # dictionary takes a third of a second to load. Bounded, since questions bring new words.
@@ -56,15 +60,18 @@ def _lemma_stem(word: str) -> str:
     """Lemma first (withdrew -> withdraw, held -> hold), then the stem (licences -> licenc)."""
     import simplemma  # only for a word no stored stem covers (bench/README.md)
 
-    return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en"))
+    stem = _STEMMER.stemWord(simplemma.lemmatize(word, lang="en"))
+    return BRITISH_STEMS.get(stem, stem)
 
 
 @lru_cache(maxsize=1)
 def stemmer_id() -> str:
-    """Names the stemming: both libraries' versions and this module's stemming code. Stored
-    stems made under another name are not used."""
+    """Names the stemming: both libraries' versions, this module's stemming code and its
+    spelling map. Stored stems made under another name are not used."""
     compiled = _lemma_stem.__code__  # its bytecode: no source file needed (a wheel may lack it)
-    code = compiled.co_code + repr((compiled.co_consts, compiled.co_names)).encode()
+    code = compiled.co_code + repr(
+        (compiled.co_consts, compiled.co_names, sorted(BRITISH_STEMS.items()))
+    ).encode()
     return (
         f"simplemma {version('simplemma')}, PyStemmer {version('PyStemmer')}, "
         f"code {hashlib.sha256(code).hexdigest()[:12]}"
