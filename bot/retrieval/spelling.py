@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from itertools import islice
@@ -51,43 +51,48 @@ def common_english_words(most_frequent: int = COMMON_ENGLISH_WORDS) -> frozenset
     return frozenset(_common_english_list()[:most_frequent])
 
 
-@lru_cache(maxsize=1)
-def _english_by_initial() -> dict[str, list[str]]:
-    """Common words by first letter, most frequent first: a typo rarely hits the first letter,
-    and searching one letter's words keeps a correction under a millisecond."""
+def _by_initial(words: Iterable[str]) -> dict[str, list[str]]:
+    """Words by first letter, in the order given (most frequent first): a typo rarely hits the
+    first letter, and searching one letter's words keeps a correction under a millisecond."""
     found: dict[str, list[str]] = {}
-    for word in _common_english_list():
+    for word in words:
         found.setdefault(word[0], []).append(word)
     return found
 
 
 @lru_cache(maxsize=1)
+def _english_by_initial() -> dict[str, list[str]]:
+    return _by_initial(_common_english_list())
+
+
+@lru_cache(maxsize=1)
 def _dictionary_by_initial() -> dict[str, list[str]]:
-    """Every word of the English frequency dictionary (82,765) by first letter, most frequent
-    first: rarer words too, for `Speller._family_word_meant`."""
+    """Every word of the English frequency dictionary (82,765), rarer words too, for
+    `Speller._family_word_meant`."""
     path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    found: dict[str, list[str]] = {}
     with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            word = line.split(" ", 1)[0]
-            found.setdefault(word[0], []).append(word)
-    return found
+        return _by_initial(line.split(" ", 1)[0] for line in lines)
 
 
-def english_word_meant(word: str, limit: int) -> tuple[str, int] | None:
-    """The common English word closest to `word` within `limit` edits: fewest edits, then the
-    closest in letters ("finsh" -> "finish", not "fish"), then the most frequent."""
+def _closest(
+    word: str, words: list[str], limit: int, keep: Callable[[str], bool] = lambda w: True
+) -> tuple[str, int] | None:
+    """The word of `words` (most frequent first) closest to `word` within `limit` edits, among
+    those `keep` accepts: fewest edits, then the closest in letters ("finsh" -> "finish", not
+    "fish"), then the most frequent."""
     matches = process.extract(
-        word,
-        _english_by_initial().get(word[0], []),
-        scorer=DamerauLevenshtein.distance,
-        score_cutoff=limit,
-        limit=5,
+        word, words, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=5
     )
+    matches = [m for m in matches if keep(m[0])]
     if not matches:
         return None
     best = min(matches, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[2]))
     return best[0], best[1]
+
+
+def english_word_meant(word: str, limit: int) -> tuple[str, int] | None:
+    """The common English word closest to `word` within `limit` edits."""
+    return _closest(word, _english_by_initial().get(word[0], []), limit)
 
 
 # A chemical name with another multiplier is another compound, not a typo: "trifluoride" is no
@@ -157,23 +162,16 @@ class Speller:
 
         if self._stems is None:
             self._stems = {t for w in self._words for t in tokenize(w)}
-        matches = process.extract(
-            word,
-            _dictionary_by_initial().get(word[0], []),
-            scorer=DamerauLevenshtein.distance,
-            score_cutoff=limit,
-            limit=5,
-        )
+        stems = self._stems
         # One letter doubled or dropped, no other change: "fluorinated" (a real word this
         # dictionary lacks) is no typo of "fluoridated", one letter away by substitution.
-        family = [
-            m
-            for m in matches
-            if Indel.distance(word, m[0]) <= 1 and set(tokenize(m[0])) & self._stems
-        ]
-        if not family:
-            return None
-        return min(family, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[2]))[0]
+        found = _closest(
+            word,
+            _dictionary_by_initial().get(word[0], []),
+            limit,
+            keep=lambda w: Indel.distance(word, w) <= 1 and bool(set(tokenize(w)) & stems),
+        )
+        return found[0] if found else None
 
     def corrections(self, text: str) -> dict[str, str]:
         """Unknown word -> corpus word, for every correctable word of `text`."""
