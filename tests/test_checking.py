@@ -899,6 +899,13 @@ def test_routing_leaves_ordinary_questions(rules, question):
     assert parse_check_question(question, rules) is None
 
 
+def test_japan_named_after_according_to_is_not_a_destination(rules):
+    request = parse_check_question(
+        "according to japan, do we need a licence for euv resist to korea", rules
+    )
+    assert request is not None and request.destination == "KR"
+
+
 def test_routed_question_is_checked(rules):
     request = parse_check_question("Do I need a licence to ship 50% hydrogen fluoride to Korea?",
                                    rules)

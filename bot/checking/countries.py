@@ -93,7 +93,10 @@ def place(country: Country, day: date, rules: Rules) -> Placement:
 # licence to export hf to japan"), or one another country's firms make ("can american firms
 # sell euv resist to korea", "do korean firms need a licence to re-export it"), falls under
 # that country's own rules.
-TO_JAPAN = re.compile(r"\b(?:to|into)\s+japan\b(?!\s*(?:'s|’s|s)\b)", re.IGNORECASE)
+TO_JAPAN = re.compile(
+    r"(?<!according )(?<!due )(?<!compared )\b(?:to|into)\s+japan\b(?!\s*(?:'s|’s|s)\b)",
+    re.IGNORECASE,
+)
 _ACTORS = (
     r"(?:compan(?:y|ies)|firms?|exporters?|manufacturers?|makers?|suppliers?|producers?|"
     r"subsidiar(?:y|ies)|business(?:es)?|sellers?|vendors?)"
