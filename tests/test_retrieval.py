@@ -6,7 +6,7 @@ import pytest
 
 from bot.answering.tutor import Tutor
 from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.query import build_query
+from bot.retrieval.query import build_query, romanised_in_english
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +71,16 @@ def test_japanese_and_korean_terms_find_english_passages(
     assert query.non_english and query.translated_terms
     hits = tutor.index.search(query.text, None, 6, "hybrid")
     assert doc_id in [h.doc_id for h in hits], [h.doc_id for h in hits]
+
+
+def test_romanised_japanese_is_read_in_english(tutor: Tutor) -> None:
+    """A learner types 該非判定 as "gaihi hantei": no passage uses the romanised form, so it is
+    written in English before any stage reads the question (and never inside another word)."""
+    assert "classification" in romanised_in_english("what's a Gaihi Hantei", tutor.terms)
+    assert romanised_in_english("the gaihit rule", tutor.terms) == "the gaihit rule"
+    answer = tutor.ask("what's a gaihi hantei")
+    assert not answer.refused, answer.answer
+    assert {c.doc_id for c in answer.citations} == {"faq-classification"}
 
 
 def test_follow_up_carries_the_topic() -> None:

@@ -66,6 +66,7 @@ from bot.retrieval.query import (
     is_follow_up,
     load_terms,
     plain_words,
+    romanised_in_english,
     synonyms_for,
 )
 
@@ -117,7 +118,8 @@ class Tutor:
         opts = options or AskOptions()
         started = time.perf_counter()
         typed = clean_question(question, self.settings.max_question_chars)
-        text = in_course_form(typed)  # dates as the course writes them, for every stage
+        # Dates as the course writes them, and romanised Japanese in English, for every stage
+        text = romanised_in_english(in_course_form(typed), self.terms)
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
@@ -170,7 +172,7 @@ class Tutor:
             from bot.answering.llm import condense_question
 
             standalone = condense_question(chat, opts.history, corrected)
-        history = [speller.correct(h) for h in opts.history]
+        history = [speller.correct(romanised_in_english(h, self.terms)) for h in opts.history]
         qtype = self._question_type(corrected, history)
         carried = [] if standalone != corrected else history  # a condensed question stands alone
         if qtype.asks_state:

@@ -168,6 +168,18 @@ def translate_terms(question: str, terms: dict[str, str]) -> list[str]:
     return found
 
 
+def romanised_in_english(question: str, terms: dict[str, str]) -> str:
+    """The question with the glossary's romanised terms ("gaihi hantei", "kobetsu kyoka") written
+    in English. Unlike a term in Japanese script, which the course quotes beside its English,
+    a romanised one appears in no passage: kept, it is an unknown word to every later stage.
+    Whole words in any case, so "gaihi" never matches inside an English word."""
+    for term, english in terms.items():
+        if term.isascii() and term.lower() in question.lower():
+            pattern = rf"(?<![\w-]){re.escape(term)}(?![\w-])"
+            question = re.sub(pattern, english, question, flags=re.IGNORECASE)
+    return question
+
+
 def build_query(
     question: str, history: list[str] | None = None, terms: dict[str, str] | None = None
 ) -> SearchQuery:
