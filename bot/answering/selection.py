@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from bot.answering.sentences import ANAPHORA, Candidate, is_state
+from bot.answering.sentences import Candidate, is_state
 from bot.dates import Period, mentioned_dates
 
 MAX_SENTENCES = 6
@@ -71,31 +71,23 @@ COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
 
 
 def doc_offset(cand: Candidate) -> int:
-    return int(cand.hit.metadata["start"]) + cand.start
-
-
-# "..., exports to South Korea also became subject to catch-all control": an additive word leans
-# on the sentence before, as an opening "This" or "At the same time" does.
-ADDITIVE = re.compile(r"\b(?:also|too|as well)\b", re.IGNORECASE)
-
-
-def _leans_back(cand: Candidate) -> bool:
-    return bool(ANAPHORA.match(cand.text) or ADDITIVE.search(cand.text))
+    return cand.doc_start
 
 
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between),
     and for the one right before a chosen sentence that leans on it."""
-    start = doc_offset(cand)
+    start = cand.doc_start
     end = start + len(cand.text)
-    return any(
-        c.hit.doc_id == cand.hit.doc_id
-        and (
-            0 <= start - (doc_offset(c) + len(c.text)) <= 3
-            or (0 <= doc_offset(c) - end <= 3 and _leans_back(c))
-        )
-        for c in chosen
-    )
+    doc = cand.doc_id
+    for c in chosen:
+        if c.doc_id != doc:
+            continue
+        if 0 <= start - (c.doc_start + len(c.text)) <= 3:
+            return True
+        if 0 <= c.doc_start - end <= 3 and c.leans_back:
+            return True
+    return False
 
 
 def select(cands: list[Candidate], threshold: float) -> list[Candidate]:

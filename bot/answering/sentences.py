@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,10 @@ POINTER = re.compile(
 
 # A sentence that leans on the one before it reads badly when quoted alone.
 ANAPHORA = re.compile(r"^(This|That|These|Those|It|They|So|Also|On the same day|The same)\b")
+
+# "..., exports to South Korea also became subject to catch-all control": an additive word leans
+# on the sentence before, as an opening "This" or "At the same time" does.
+ADDITIVE = re.compile(r"\b(?:also|too|as well)\b", re.IGNORECASE)
 
 LEXICAL_WEIGHT = 0.4
 
@@ -88,6 +92,21 @@ class Candidate:
     score: float = 0.0
     vector: np.ndarray | None = None
     names_day: bool = False  # names the day the question asks about: evidence in itself
+
+    @cached_property
+    def doc_id(self) -> str:
+        return self.hit.doc_id
+
+    @cached_property
+    def doc_start(self) -> int:
+        """Where the sentence starts in its document. Cached: choosing an answer compares
+        every candidate's place with every chosen sentence's, several times over."""
+        return int(self.hit.metadata["start"]) + self.start
+
+    @cached_property
+    def leans_back(self) -> bool:
+        """Leans on the sentence before it ("This ...", "... also ...")."""
+        return bool(ANAPHORA.match(self.text) or ADDITIVE.search(self.text))
 
 
 class SentenceCache:

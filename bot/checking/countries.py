@@ -65,6 +65,20 @@ def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
 
     Japan is skipped: it is where the goods come from, not where they go.
     """
+    cache = rules.found_countries
+    found = cache.get(text)
+    if found is None:
+        found = _countries_in(text, rules)
+        if len(cache) >= FOUND_COUNTRIES_KEPT:
+            cache.clear()
+        cache[text] = found
+    return list(found)
+
+
+FOUND_COUNTRIES_KEPT = 4096
+
+
+def _countries_in(text: str, rules: Rules) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
     for match in rules.country_text_pattern.finditer(text):
@@ -72,7 +86,7 @@ def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
         if code and code != EXPORTING_COUNTRY and code not in seen:
             seen.add(code)
             found.append((code, match.group(0)))
-    return found
+    return tuple(found)
 
 
 def membership_on(country: str, day: date, rules: Rules) -> Membership | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import InputError, TutorError
@@ -389,6 +389,10 @@ class Rules:
     other_licences: Note
     measures: tuple[Measure, ...]
     catch_all: CatchAll
+    # `countries.find_countries` by text: each question is searched several times, ~0.5 ms each
+    found_countries: dict[str, tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def default_group(self) -> Group:
