@@ -373,7 +373,8 @@ class Tutor:
         cands = candidates(hits, dt.date.max)  # every sentence, whatever its period
         if not cands:
             return None
-        score(cands, claim, self.embeddings.encode([claim])[0], self.cache, snap.lexical.idf)
+        # A rule step's claim recurs in every check that takes the step: cached like a sentence
+        score(cands, claim, self.cache.vectors([claim])[0], self.cache, snap.lexical.idf)
         best = max(cands, key=lambda c: c.score)
         return replace(citation_from(n, best), score=round(best.similarity, 4), historical=False)
 
