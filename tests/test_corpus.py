@@ -187,6 +187,11 @@ def test_terms_are_translations_only(term: str, english: str) -> None:
     assert len(english.split()) <= 8, f"{term}: {english!r} is more than a translation"
 
 
+def test_romanised_terms_are_lower_case() -> None:
+    """`romanised_in_english` finds a romanised key in the lower-cased question."""
+    assert all(term == term.lower() for term in TERMS if term.isascii())
+
+
 def test_the_terms_check_catches_facts() -> None:
     for term, english in [("フッ化水素", "hydrogen fluoride row 3(1)"), ("書類保存", "7 years"),
                           ("該非判定", "classification exporter responsibility"),

@@ -173,10 +173,12 @@ def romanised_in_english(question: str, terms: dict[str, str]) -> str:
     in English. Unlike a term in Japanese script, which the course quotes beside its English,
     a romanised one appears in no passage: kept, it is an unknown word to every later stage.
     Whole words in any case, so "gaihi" never matches inside an English word."""
+    lowered = question.lower()
     for term, english in terms.items():
-        if term.isascii() and term.lower() in question.lower():
+        if term.isascii() and term in lowered:  # romanised keys are written in lower case
             pattern = rf"(?<![\w-]){re.escape(term)}(?![\w-])"
             question = re.sub(pattern, english, question, flags=re.IGNORECASE)
+            lowered = question.lower()
     return question
 
 
