@@ -83,6 +83,27 @@ def test_romanised_japanese_is_read_in_english(tutor: Tutor) -> None:
     assert {c.doc_id for c in answer.citations} == {"faq-classification"}
 
 
+@pytest.mark.parametrize(
+    ("earlier", "question", "carried"),
+    [
+        ("name the four export control regimes", "which one covers hf", "regimes"),
+        (
+            "give me the three dates for the white list removal",
+            "how many days between the last two",
+            "removal",
+        ),
+        ("who was the korean trade minister in 2019", "what did he announce", "minister"),
+    ],
+)
+def test_words_needing_an_antecedent_mark_a_follow_up(
+    earlier: str, question: str, carried: str
+) -> None:
+    """Words such as "which one", "the last two" and "he" point back at the earlier turn, however many words of
+    their own the question has."""
+    assert carried in build_query(question, [earlier]).carried_terms
+    assert build_query(question, []).carried_terms == ()
+
+
 def test_follow_up_carries_the_topic() -> None:
     query = build_query(
         "When was that reversed?", ["When was South Korea removed from the white list?"]

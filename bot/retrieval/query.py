@@ -24,7 +24,10 @@ CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 FOLLOW_UP = re.compile(
     r"^\s*(?:(?:ok|okay|right|alright|hmm|cool|thanks|great|i see)[,.!]?\s+)?"  # "ok and ..."
     r"(and|what about|how about|and what about|what of|also|then|so)\b"
-    r"|\b(that|this|it|its|they|them|those|these|the same|there)\b",
+    r"|\b(that|this|it|its|they|them|those|these|the same|there)\b"
+    # ... and the other words that need an antecedent: "which one covers hf", "the days between
+    # the last two", "what did he say"
+    r"|\b(which ones?|the (?:last|first|latter|former|other)|he|she|him|her|his|both|either)\b",
     re.IGNORECASE,
 )
 # Words a follow-up uses for "the opposite event": they point at the reversal documents.
