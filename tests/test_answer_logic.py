@@ -12,10 +12,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answering import selection
+from bot.answering import selection, sentences
 from bot.answering.extractive import ComposeRequest, SentenceCache, candidates, compose, score
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
+from bot.answering.sentences import move_of
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
@@ -137,6 +138,45 @@ def test_a_follow_ups_own_words_outweigh_the_carried_topic() -> None:
     established = next(t for t in with_focus if "established" in t)
     blocked = next(t for t in with_focus if "blocked" in t)
     assert with_focus[established] - with_focus[blocked] > without[established] - without[blocked]
+
+
+@pytest.mark.parametrize(
+    ("text", "move"),
+    [
+        ("when did the cabinet approve korea's return to the white list", 1),
+        ("and when were they put back", 1),
+        ("when did korea get kicked off japans whitelist", -1),
+        ("South Korea's removal of Japan from its whitelist took effect on 18 September 2019.", -1),
+        ("Korea's return came four years after its removal.", 0),  # both: no side taken
+        ("back in 2019, Japan tightened its controls", 0),  # "back" as a time, not a return
+    ],
+)
+def test_the_move_a_text_tells_of(text: str, move: int) -> None:
+    assert move_of(text) == move
+
+
+def test_a_sentence_telling_of_the_opposite_move_loses(monkeypatch) -> None:
+    """Asked about the return, the Cabinet's approval of the removal (same words, close in
+    meaning) loses OPPOSITE_MOVE_PENALTY; the sentence on the return keeps its score."""
+    hits = [
+        passage("list", "On 2 August 2019 the Cabinet approved Korea's removal from the list. "
+                "On 27 June 2023 the Cabinet approved adding Korea back to the list.", 1),
+    ]  # fmt: skip
+    asked = request("when did the cabinet approve korea's return to the list")
+
+    def scores() -> dict[str, float]:
+        cands = candidates(hits, AS_OF)
+        score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+              asked.qtype)  # fmt: skip
+        return {"removal" if "removal" in c.text else "return": c.score for c in cands}
+
+    penalty = sentences.OPPOSITE_MOVE_PENALTY
+    penalised = scores()
+    monkeypatch.setattr(sentences, "OPPOSITE_MOVE_PENALTY", 0.0)
+    plain = scores()
+    assert penalty > 0
+    assert penalised["return"] == pytest.approx(plain["return"])
+    assert penalised["removal"] == pytest.approx(plain["removal"] - penalty)
 
 
 def test_a_sentence_that_says_also_brings_the_one_it_leans_on() -> None:

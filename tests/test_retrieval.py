@@ -98,8 +98,8 @@ def test_romanised_japanese_is_read_in_english(tutor: Tutor) -> None:
 def test_words_needing_an_antecedent_mark_a_follow_up(
     earlier: str, question: str, carried: str
 ) -> None:
-    """Words such as "which one", "the last two" and "he" point back at the earlier turn, however many words of
-    their own the question has."""
+    """Words such as "which one", "the last two" and "he" point back at the earlier turn,
+    however many words of their own the question has."""
     assert carried in build_query(question, [earlier]).carried_terms
     assert build_query(question, []).carried_terms == ()
 

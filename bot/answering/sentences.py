@@ -75,6 +75,24 @@ COARSE_DATE_SHARE = 0.5
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
 
+# The course's story is a removal and a return: Korea taken off Japan's list and put back,
+# Japan dropped from Korea's list and restored. Sentence vectors hardly tell the two apart
+# ("when did the cabinet approve korea's return" was answered with the Cabinet's approval of
+# the removal), so a sentence telling only of the opposite move loses this much.
+OPPOSITE_MOVE_PENALTY = 0.1
+
+REMOVAL = re.compile(
+    r"\b(?:remov\w*|delet\w*|delist\w*|drop(?:s|ped|ping)?|downgrad\w*|demot\w*|"
+    r"exclu\w*|(?:kick\w*|taken|took|struck|knocked|booted)\s+(?:\w+\s+){0,2}off)\b",
+    re.IGNORECASE,
+)
+RETURN = re.compile(
+    r"\b(?:return\w*|restor\w*|reinstat\w*|readmit\w*|re-?add\w*|"
+    r"(?:put|puts|putting|added|adds?|brought|bring\w*|let|took|take\w*)\s+(?:\w+\s+){0,3}?back"
+    r"|back\s+(?:in|into|on|onto|to)\s+(?!\d))",
+    re.IGNORECASE,
+)
+
 
 # Sentence vectors written to disk: the most recent ones, at most this often.
 MAX_STORED_SENTENCES = 20_000
@@ -255,6 +273,7 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
+    asked_move = move_of(focus or question)
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
@@ -272,10 +291,19 @@ def score(
         if not wants_date and is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
         bonus += _kind_bonus(cand.text, qtype.wants)
+        if asked_move and move_of(cand.text) == -asked_move:
+            bonus -= OPPOSITE_MOVE_PENALTY
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
+
+
+@lru_cache(maxsize=8192)
+def move_of(text: str) -> int:
+    """-1 when the text tells of a removal only, +1 of a return only, else 0."""
+    removal, back = bool(REMOVAL.search(text)), bool(RETURN.search(text))
+    return 0 if removal == back else (1 if back else -1)
 
 
 def _kind_bonus(text: str, wants: AnswerKind) -> float:
