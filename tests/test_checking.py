@@ -442,6 +442,32 @@ def test_only_a_stated_classification_skips_the_item_question(rules, description
     assert result.verdict == NEED_MORE_INFORMATION and "item" in result.missing_parameters
 
 
+# A product the exporter calls list-controlled, none of the three items: the licence duty for
+# every destination (C2) and the destination's licence types on the date (L9: Group A may use
+# the general bulk licence; T16, T17: South Korea in Group B from 28 August 2019).
+STATED_LISTED = [
+    ("a list-controlled item", "US", TODAY.isoformat(), {"general_bulk"}, set()),
+    ("our listed chemicals", "KR", "2020-06-01", {"special_general_bulk"}, {"general_bulk"}),
+]
+
+
+@pytest.mark.parametrize(("description", "to", "day", "has", "lacks"), STATED_LISTED)
+def test_a_product_stated_as_listed_gets_the_licence_types(rules, description, to, day, has,
+                                                           lacks):  # fmt: skip
+    result = check(rules, description, destination=to, date=date.fromisoformat(day))
+    assert result.verdict == LICENCE_REQUIRED and result.item is None
+    types = {t.id for t in result.licence_types}
+    assert has <= types and not lacks & types
+    assert "item" not in result.missing_parameters
+    assert render_markdown(result).startswith("**Listed, by your own classification")
+
+
+@pytest.mark.parametrize("description", ["is it listed? a pump", "is a pump list-controlled"])
+def test_asking_whether_it_is_listed_states_nothing(rules, description):
+    result = check(rules, description, destination="KR", date=date(2024, 1, 15))
+    assert result.verdict == NEED_MORE_INFORMATION and "item" in result.missing_parameters
+
+
 def test_a_named_item_is_tested_even_when_called_unlisted(rules):
     result = check(rules, "our 50% hydrogen fluoride, not listed we think", destination="KR",
                    date=date(2024, 1, 15))

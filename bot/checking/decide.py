@@ -16,6 +16,7 @@ from bot.checking.describe import (
     find_items,
     find_technology,
     resolve_item,
+    states_listed,
     states_unlisted,
 )
 from bot.checking.model import (
@@ -39,6 +40,7 @@ from bot.checking.result import (
     LicenceInfo,
     Step,
 )
+from bot.checking.summary import Outcome, summarise
 from bot.dates import format_date
 
 
@@ -68,6 +70,7 @@ class _Decision:
         self.item: Item | None = None
         listed = request.listed  # the exporter's own classification, said or written
         self.unlisted = states_unlisted(request.description) if listed is None else not listed
+        self.listed = states_listed(request.description) if listed is None else listed
 
     def add(self, note: Note, asks: str = "", **values: object) -> None:
         self.steps.append(Step(fill(note.text, values), note.citation, asks))
@@ -90,19 +93,7 @@ class _Decision:
         if technology is None:  # not said: technology when the description says so
             technology = find_technology(request.description, rules) is not None
         self.form = "technology" if technology else "goods"
-        params: dict[str, Value] = {}
-        if item is None and self.unlisted:
-            outcome = "not_listed"
-            self.add(rules.meta.stated_unlisted)
-        elif item is None:
-            outcome = "unknown"
-            self.ask("item", rules.meta.item_question)
-        else:
-            if technology:
-                self.add(rules.technology.note, item=item.name)
-            self.add(item.entry)
-            params = self._params(item, explicit)
-            outcome = self._test_item(item, params)
+        outcome, params = self._outcome(item, explicit, technology)
         placement = self._destination()
         licence_ids = self._destination_steps(placement, item, outcome)
         catch = self._catch_all(placement, outcome)
@@ -124,7 +115,8 @@ class _Decision:
             entries = (item.technology_entry if technology else item.goods_entry,)
         return CheckResult(  # keyword per field: the result is the JSON's contract
             verdict=verdict,
-            summary=self._summary(verdict, outcome, placement, licences, catch),
+            summary=summarise(Outcome(verdict, outcome, placement, licences, catch, item is None,
+                                      tuple(self.missing), self.as_of)),
             item=item.id if item else None,
             item_name=item.name if item else None,
             form=self.form if item else None,
@@ -140,6 +132,27 @@ class _Decision:
             parameters=params,
             asks=self.asks,
         )
+
+    def _outcome(
+        self, item: Item | None, explicit: Mapping[str, Value], technology: bool
+    ) -> tuple[str, dict[str, Value]]:
+        """The item test's outcome ('listed', 'not_listed', 'open', 'unknown') and the
+        parameters it used; without an item, the exporter's own classification if stated."""
+        meta = self.rules.meta
+        if item is None and self.unlisted:
+            self.add(meta.stated_unlisted)
+            return "not_listed", {}
+        if item is None and self.listed:
+            self.add(meta.stated_listed)
+            return "listed", {}
+        if item is None:
+            self.ask("item", meta.item_question)
+            return "unknown", {}
+        if technology:
+            self.add(self.rules.technology.note, item=item.name)
+        self.add(item.entry)
+        params = self._params(item, explicit)
+        return self._test_item(item, params), params
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -173,8 +186,8 @@ class _Decision:
             self.add(rules.meta.ambiguous_item, asks="item", matches=matches)
             return None
         if not found:
-            if not self.unlisted:  # a product said to be on no list needs no match
-                self.add(rules.meta.unknown_item)
+            if not self.unlisted and not self.listed:  # the exporter's own classification
+                self.add(rules.meta.unknown_item)  # needs no match
             return None
         item_id, words = found[0]
         item = rules.items[item_id]
@@ -297,12 +310,12 @@ class _Decision:
             return ()
         if self.as_of < rules.meta.groups_named_from:
             self.add(rules.meta.groups_renamed, date=format_date(self.as_of))
-        if item is None or outcome == "not_listed":
+        if outcome != "listed" and (item is None or outcome == "not_listed"):
             return ()
         if outcome == "listed":
             self.add(rules.meta.list_control)
-        measures = [m for m in rules.measures
-                    if m.applies(placement.country.code, item.id, self.form, self.as_of)]
+        measures = [m for m in rules.measures if item is not None
+                    and m.applies(placement.country.code, item.id, self.form, self.as_of)]
         for measure in measures:
             self.add(measure.note)
         deciding = [m for m in measures if m.licence_types is not None]
@@ -370,31 +383,3 @@ class _Decision:
             f"{', '.join(format_date(d) for d in days)}: for another day, give an exact date.",
             changes[days[0]].citation, "date",
         ))
-
-    def _summary(
-        self, verdict: str, outcome: str, placement: Placement | None,
-        licences: tuple[LicenceInfo, ...], catch: CatchAllInfo,
-    ) -> str:
-        if verdict == LICENCE_REQUIRED:
-            names = ", ".join(t.name for t in licences)
-            return (f"Listed: you need a licence, as for every destination (Group A included). "
-                    f"Licence types for {placement.country.name} on {format_date(self.as_of)}: "
-                    f"{names}.") if placement else "Listed."
-        not_listed = ("Not on any control list, by your own classification"
-                      if self.item is None else "Not listed under these entries")
-        if verdict == NOT_LISTED:
-            if catch.status == "does_not_apply":
-                return (f"{not_listed}; catch-all control does not apply "
-                        f"({placement.country.name} is in Group A)." if placement else "")
-            return (f"{not_listed}, but catch-all applies if METI informs you "
-                    "or you know or have reason to know of a weapons end use or end user.")
-        if outcome == "listed":
-            return ("Listed: a licence is required for every destination. Give the destination "
-                    "to see which licence types can be used.")
-        if outcome == "not_listed":
-            return (f"{not_listed}; whether catch-all control can apply "
-                    "depends on the destination: give it.")
-        wanted = ", ".join(self.missing) or "the details asked below"
-        return (f"Need more information: {wanted}. If the product is listed, you need a licence "
-                "for every destination, Group A included.")
-

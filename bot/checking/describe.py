@@ -82,6 +82,22 @@ def states_unlisted(text: str) -> bool:
     return bool(UNLISTED.search(text))
 
 
+# "a list-controlled item going to the us", "our listed products": the exporter's own
+# classification the other way. Only an attributive phrase: "is it listed?" asks.
+LISTED = re.compile(
+    r"\b(?:an?|our|my|the|this|that|these|those)\s+(?:[\w-]+\s+)?"
+    r"(?:list[- ]controlled|listed)\s+(?:items?|products?|goods|chemicals?|materials?|parts?|"
+    r"equipment|substances?)\b",
+    re.IGNORECASE,
+)
+
+
+def states_listed(text: str) -> bool:
+    """The description calls the product list-controlled without naming one of the checker's
+    items: the licence duty and types then follow without testing a specification."""
+    return bool(LISTED.search(text)) and not states_unlisted(text)
+
+
 def find_technology(text: str, rules: Rules) -> str | None:
     """The word that makes the description about technology (know-how, drawings...), if any."""
     match = rules.technology.pattern.search(text)

@@ -363,6 +363,7 @@ class Meta:
     destination_question: str
     unknown_item: Note
     stated_unlisted: Note
+    stated_listed: Note
     classification: Note
     ambiguous_item: Note
     list_control: Note

@@ -70,6 +70,8 @@ def render_markdown(
     headline = _HEADLINES.get(result.verdict, "Need more information")
     if result.verdict == NOT_LISTED and result.item is None:
         headline = "Not listed, by your own classification"  # no entry was tested
+    elif result.verdict == LICENCE_REQUIRED and result.item is None:
+        headline = "Listed, by your own classification: licence required"
     lines = [f"**{headline}** (as of {format_date(result.as_of)})", "", result.summary, ""]
     if result.item_name:
         form = " (technology)" if result.form == "technology" else ""

@@ -117,8 +117,8 @@ class _Builder(ItemsReader):
     def _meta(self, node: YamlNode) -> Meta:
         m = node.mapping([
             "covered_from", "groups_named_from", "disclaimer", "documents", "questions",
-            "unknown_item", "stated_unlisted", "classification", "ambiguous_item", "list_control",
-            "groups_renamed",
+            "unknown_item", "stated_unlisted", "stated_listed", "classification", "ambiguous_item",
+            "list_control", "groups_renamed",
         ])
         for doc_node in m["documents"].list():
             self.documents.add(doc_node.new_name(
@@ -134,6 +134,7 @@ class _Builder(ItemsReader):
             destination_question=questions["destination"].text(),
             unknown_item=self._note(m["unknown_item"], ()),
             stated_unlisted=self._note(m["stated_unlisted"], ()),
+            stated_listed=self._note(m["stated_listed"], ()),
             classification=self._note(m["classification"], ()),
             ambiguous_item=self._note(m["ambiguous_item"], {"matches"}),
             list_control=self._note(m["list_control"], CONTEXT_FIELDS),
