@@ -125,6 +125,8 @@ def test_a_listing_question_on_a_product_no_passage_names_is_refused(tutor) -> N
         ("can i ship sulfuric acid to korea without a licence", "sulfuric acid"),
         ("is tungsten hexafluoride on appended table 1", "tungsten hexafluoride"),
         ("is ammonia one of the restricted chemicals", "ammonia"),
+        ("what about nitrogen trifluoride, same rules as hf", "nitrogen trifluoride"),
+        ("does neon gas have the same rules as hydrogen fluoride", "neon gas"),
     ],
 )
 def test_whether_japan_controls_an_unknown_product_is_refused(tutor, question, product) -> None:
@@ -136,6 +138,9 @@ def test_whether_japan_controls_an_unknown_product_is_refused(tutor, question, p
 
 def test_whether_japan_controls_a_course_product_is_answered(tutor) -> None:
     answer = tutor.ask("does japan control hydrogen fluoride exports")
+    assert not answer.refused and answer.citations
+    # A course item compared with another is still the subject ("like hf" is the standard).
+    answer = tutor.ask("is resist treated like hf for korea")
     assert not answer.refused and answer.citations
 
 

@@ -52,7 +52,17 @@ NOT_PRODUCT = re.compile(
     r"destination|country|countries|korean?|japan(?:ese)?|"
     r"items?|products?|goods|things?|stuff|list[- ]controlled|controlled|listed|dual[- ]use|"
     r"check|whether|tell|know|wonder\w*|please|pls|firm|"
-    r"rows?|entry|entries|appended|table|cover(?:s|ed)?|same)\b",
+    r"rows?|entry|entries|appended|table|cover(?:s|ed)?|same|have|has|had|treat\w*)\b",
+    re.IGNORECASE,
+)
+
+
+# The standard a product is compared with ("nitrogen trifluoride, same rules as hf?", "is neon
+# treated like resist"): an item named there is not the product asked about.
+COMPARED_WITH = re.compile(
+    r"\b(?:(?:the\s+)?same\s+(?:rules?|controls?|licen[cs]es?|treatment)\s+as|just\s+like|"
+    r"like|than|compared\s+(?:to|with)|versus|vs\.?)\s+(?:for\s+)?(?:the\s+)?[\w%-]+"
+    r"(?:\s+(?:fluoride|polyimide|resist|photoresist))?",
     re.IGNORECASE,
 )
 
@@ -75,9 +85,10 @@ def _uncovered_listing(
     on the listing or licence of a product the checker does not know, one of whose words no
     passage uses, is refused like an uncovered product in a licence question; other questions
     (or a product the documents name) are left to retrieval."""
-    if not asks_about_product_rules(question) or find_items(question, rules):
+    subject = COMPARED_WITH.sub(" ", question)  # "same rules as hf": hf is not the subject
+    if not asks_about_product_rules(question) or find_items(subject, rules):
         return None
-    product = unknown_product(question, rules, indexed)
+    product = unknown_product(subject, rules, indexed)
     return _uncovered(question, as_of, product, rules) if product else None
 
 
