@@ -550,3 +550,17 @@ def test_putting_back_means_the_return_to_a_list(question: str, returns: bool) -
     """"put japan back in its whitelist" had been answered with the removal of 2019: the
     course's word for it is "returned"."""
     assert ("returned" in synonyms_for(question)) is returns
+
+
+@pytest.mark.parametrize(
+    ("question", "duty"),
+    [
+        ("whose job is it to classify my product, meti's or mine", True),
+        ("is it up to us to classify the product", True),
+        ("who is responsible for classification", True),
+        ("what job did seko have", False),
+    ],
+)
+def test_everyday_words_for_a_duty_are_the_courses_responsibility(question, duty) -> None:
+    """"whose job is it to classify" was refused: "job" is not the course's word."""
+    assert ("responsibility" in synonyms_for(question)) is duty
