@@ -564,3 +564,36 @@ def test_putting_back_means_the_return_to_a_list(question: str, returns: bool) -
 def test_everyday_words_for_a_duty_are_the_courses_responsibility(question, duty) -> None:
     """"whose job is it to classify" was refused: "job" is not the course's word."""
     assert ("responsibility" in synonyms_for(question)) is duty
+
+
+def test_a_sentence_holding_the_questions_rare_names_is_evidence() -> None:
+    """"who is yasutoshi nishimura" was refused: a name-only question's vector is far from any
+    sentence, even the one that names him. Holding every rare term of the question (two or
+    more) makes a sentence evidence, as naming the asked-about day does."""
+    text = "In 2023, METI Minister Yasutoshi Nishimura spoke about a follow-up framework."
+    rare = {"yasutoshi", "nishimura"}
+
+    def idf(term: str) -> float:
+        return 5.1 if term in rare else 1.0
+
+    asked = request("who is yasutoshi nishimura", idf=idf, threshold=0.99)
+    cands = candidates([passage("doc", text, 1)], AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), idf, asked.qtype)
+    named = cands[0]
+    assert named.names_subject
+    # Below the evidence bar, and still chosen (as a sentence naming the asked day is)
+    bar = named.similarity + 0.01
+    chosen = selection.select([named, _close_to(asked, bar)], bar)
+    assert named.text in {c.text for c in chosen}
+    one_name = request("who is nishimura", idf=idf)
+    score(cands, one_name.question, one_name.query_vector, SentenceCache(EMBEDDER), idf,
+          one_name.qtype)  # fmt: skip
+    assert not cands[0].names_subject  # one rare word alone is not a name
+
+
+def _close_to(asked: ComposeRequest, bar: float):  # noqa: ANN202
+    """A candidate above the bar, so that the question is not refused outright."""
+    cand = candidates([passage("other", "Who is who in the dispute, in short.", 2)], AS_OF)[0]
+    score([cand], asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype)  # fmt: skip
+    return replace(cand, similarity=max(cand.similarity, bar))

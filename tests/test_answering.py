@@ -273,3 +273,13 @@ def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
     assert answer.mode == "checker" and answer.as_of.year == 2019
     assert "Taiwan" in answer.answer and "South Korea" not in answer.answer
 
+
+
+def test_a_name_only_question_is_answered_from_the_sentence_naming_the_person(
+    tutor: Tutor,
+) -> None:
+    """"who is yasutoshi nishimura" had been refused: the question's vector is far from every
+    sentence, though one names him (as METI Minister in 2023)."""
+    answer = tutor.ask("who is yasutoshi nishimura")
+    assert not answer.refused, answer.answer
+    assert "Nishimura" in answer.citations[0].quote

@@ -141,8 +141,9 @@ def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidat
 
 
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
-    """A sentence naming the asked-about day counts as close enough, whatever its wording."""
-    if cand.names_day and cand.similarity < threshold:
+    """A sentence naming the asked-about day, or holding every rare term of the question (a
+    name), counts as close enough, whatever its wording."""
+    if (cand.names_day or cand.names_subject) and cand.similarity < threshold:
         return replace(cand, similarity=threshold)
     return cand
 

@@ -75,6 +75,11 @@ COARSE_DATE_SHARE = 0.5
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
 
+# A term this rare (BM25 idf; the rarest course words score about 5.1) is a name or a code.
+# A sentence holding two or more such terms of the question, all of them, names what is asked
+# ("who is yasutoshi nishimura"), however far a name-only question's vector is from it.
+RARE_IDF = 4.5
+
 # The course's story is a removal and a return: Korea taken off Japan's list and put back,
 # Japan dropped from Korea's list and restored. Sentence vectors hardly tell the two apart
 # ("when did the cabinet approve korea's return" was answered with the Cabinet's approval of
@@ -110,6 +115,7 @@ class Candidate:
     score: float = 0.0
     vector: np.ndarray | None = None
     names_day: bool = False  # names the day the question asks about: evidence in itself
+    names_subject: bool = False  # holds every rare term of the question ("yasutoshi nishimura")
 
     @cached_property
     def doc_id(self) -> str:
@@ -274,6 +280,7 @@ def score(
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
     asked_move = move_of(focus or question)
+    rare = {t for t in terms if idf(t) >= RARE_IDF}
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
@@ -291,6 +298,7 @@ def score(
         if not wants_date and is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
         bonus += _kind_bonus(cand.text, qtype.wants)
+        cand.names_subject = len(rare) >= 2 and rare <= tokens
         if asked_move and move_of(cand.text) == -asked_move:
             bonus -= OPPOSITE_MOVE_PENALTY
         if _names_event_date(cand.text, qtype.event_dates):
