@@ -597,3 +597,21 @@ def _close_to(asked: ComposeRequest, bar: float):  # noqa: ANN202
     score([cand], asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
           asked.qtype)  # fmt: skip
     return replace(cand, similarity=max(cand.similarity, bar))
+
+
+def test_a_past_tense_question_gives_no_state_bonus() -> None:
+    """"did japan ban hf to korea?" asks what happened; a document describing today's state
+    gets its head start only for questions about a state ("is korea in group a?")."""
+    state = passage("state", "Japan's licence for hf to Korea is a bulk licence today.", 1,
+                    valid_from="2023-03-23")  # fmt: skip
+
+    def bonus(question: str) -> float:
+        asked = request(question)
+        cands = candidates([state], AS_OF)
+        score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+              asked.qtype)  # fmt: skip
+        return cands[0].score - cands[0].similarity
+
+    assert bonus("does japan ban hf to korea") - bonus("did japan ban hf to korea") == (
+        pytest.approx(sentences.STATE_BONUS, abs=0.02)
+    )

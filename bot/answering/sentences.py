@@ -80,6 +80,12 @@ EVENT_DATE_BONUS = 0.15
 # ("who is yasutoshi nishimura"), however far a name-only question's vector is from it.
 RARE_IDF = 4.5
 
+# A question in the past tense ("did ...", "was ...") asks what happened: STATE_BONUS is for
+# questions about a state, and a dated state question ("was korea in group a in 2020") is one.
+PAST_QUESTION = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+)?(?:did|didn'?t|was|were|wasn'?t|weren'?t|had)\b", re.I
+)
+
 # The course's story is a removal and a return: Korea taken off Japan's list and put back,
 # Japan dropped from Korea's list and restored. Sentence vectors hardly tell the two apart
 # ("when did the cabinet approve korea's return" was answered with the Cabinet's approval of
@@ -281,6 +287,9 @@ def score(
     wants_date = qtype.wants is AnswerKind.DATE
     asked_move = move_of(focus or question)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
+    # "did japan ban hf?" asks what happened, not the state today
+    past = bool(PAST_QUESTION.search(focus or question))
+    state_bonus = not wants_date and (qtype.asks_state or not past)
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
@@ -295,7 +304,7 @@ def score(
             bonus -= 0.05
         if identifiers & tokens:
             bonus += 0.08
-        if not wants_date and is_state(cand) and cand.period is Period.CURRENT:
+        if state_bonus and is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
         bonus += _kind_bonus(cand.text, qtype.wants)
         cand.names_subject = len(rare) >= 2 and rare <= tokens
