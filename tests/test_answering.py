@@ -283,3 +283,7 @@ def test_a_name_only_question_is_answered_from_the_sentence_naming_the_person(
     answer = tutor.ask("who is yasutoshi nishimura")
     assert not answer.refused, answer.answer
     assert "Nishimura" in answer.citations[0].quote
+    # ... and when that sentence is the only one close at all ("what is stella chemifa")
+    answer = tutor.ask("what is stella chemifa")
+    assert not answer.refused, answer.answer
+    assert "Stella Chemifa" in answer.citations[0].quote

@@ -94,11 +94,12 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """The best sentence and a few more close to it, skipping near-repeats.
 
     The sentence right after a chosen one is exempt from the margin and goes first: "Japan
-    named three conditions." is usually followed by the conditions.
+    named three conditions." is usually followed by the conditions. A sentence naming the asked
+    day or name is evidence even when it is the only one ("what is stella chemifa").
     """
+    cands = [_as_evidence(c, threshold) for c in cands]
     if not cands or max(c.similarity for c in cands) < threshold:
         return []
-    cands = [_as_evidence(c, threshold) for c in cands]
     chosen: list[Candidate] = []
     best = max(c.score for c in cands)
     while len(chosen) < MAX_SENTENCES:
