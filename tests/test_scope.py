@@ -31,6 +31,7 @@ OTHER_COUNTRIES_RULES = [
     ("does the us entity list affect japanese exports of resist", "the United States'"),
     ("what licence do chinese companies need to ship hf to korea", "China's"),
     ("how does singapore handle strategic goods", "Singapore's"),
+    ("what does the us do about exports of hf to china", "the United States'"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
@@ -40,6 +41,7 @@ IN_SCOPE = [
     "our pump isn't on any list, can we ship it to germany without a licence",
     "can we send resist to Taiwan for a trade fair?",
     "Does Japan control exports of resist to the United States?",
+    "what does japan do about hf exports to china",  # Japan's rules, China the destination
     "What is Korea's Foreign Trade Act?",
     "What are the rules in Korea on strategic items?",
     "Which countries are in Group A?",

@@ -69,7 +69,7 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
         country_requires = re.search(
             rf"\b(?:does|do|did|would|will|can)\s+(?:the\s+)?{name}\s+(?:also\s+)?"
             r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|have|ask for|"
-            r"handle|treat|manage|police|oversee|screen|enforce|deal with)\b",
+            r"handle|treat|manage|police|oversee|screen|enforce|deal with|do about)\b",
             text,
             re.IGNORECASE,
         )
