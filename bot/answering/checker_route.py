@@ -17,7 +17,7 @@ from bot.answering.question import has_own_question_word
 from bot.answering.types import Answer, AnswerLine, Citation
 from bot.checking import check_product, parse_check_question
 from bot.checking.countries import find_countries, place
-from bot.checking.describe import find_items, states_listed, states_unlisted
+from bot.checking.describe import find_items, own_classification
 from bot.checking.model import fill
 from bot.checking.render import render_markdown
 from bot.checking.routing import asks_about_product_rules
@@ -139,8 +139,7 @@ def answer_with_checker(
         return Answer(question=question, as_of=as_of, answer=str(exc), refused=True, mode="checker")
     data = result.to_dict()
     # A product the asker classed as on no list, or as listed, is answered by those steps.
-    unknown = data["item"] is None and not states_unlisted(question)
-    unknown = unknown and not states_listed(question)
+    unknown = data["item"] is None and own_classification(question) is None
     product = _named_product(question, rules) if unknown else ""
     if product and indexed(product):
         return None

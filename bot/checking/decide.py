@@ -15,9 +15,8 @@ from bot.checking.describe import (
     extract_parameters,
     find_items,
     find_technology,
+    own_classification,
     resolve_item,
-    states_listed,
-    states_unlisted,
 )
 from bot.checking.model import (
     CheckInputError,
@@ -69,8 +68,9 @@ class _Decision:
         self.asks: dict[str, str] = {}
         self.item: Item | None = None
         listed = request.listed  # the exporter's own classification, said or written
-        self.unlisted = states_unlisted(request.description) if listed is None else not listed
-        self.listed = states_listed(request.description) if listed is None else listed
+        if listed is None:
+            listed = own_classification(request.description)
+        self.unlisted, self.listed = listed is False, listed is True
 
     def add(self, note: Note, asks: str = "", **values: object) -> None:
         self.steps.append(Step(fill(note.text, values), note.citation, asks))

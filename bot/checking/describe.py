@@ -75,13 +75,6 @@ UNLISTED = re.compile(
 )
 
 
-def states_unlisted(text: str) -> bool:
-    """The description says the product is on no control list (the exporter's own
-    classification): the checker then answers with the catch-all for the destination instead
-    of asking which of its items the product is."""
-    return bool(UNLISTED.search(text))
-
-
 # "a list-controlled item going to the us", "our listed products": the exporter's own
 # classification the other way. Only an attributive phrase: "is it listed?" asks.
 LISTED = re.compile(
@@ -92,10 +85,14 @@ LISTED = re.compile(
 )
 
 
-def states_listed(text: str) -> bool:
-    """The description calls the product list-controlled without naming one of the checker's
-    items: the licence duty and types then follow without testing a specification."""
-    return bool(LISTED.search(text)) and not states_unlisted(text)
+def own_classification(text: str) -> bool | None:
+    """The exporter's own classification, when the description states one: False for "on no
+    control list" (the checker then answers with the catch-all for the destination), True for
+    "a list-controlled item" (the licence duty and types, with no specification to test), and
+    None when it says neither (the checker asks which of its items the product is)."""
+    if UNLISTED.search(text):
+        return False
+    return True if LISTED.search(text) else None
 
 
 def find_technology(text: str, rules: Rules) -> str | None:
