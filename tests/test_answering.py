@@ -266,6 +266,13 @@ def test_a_later_turn_of_a_check_replaces_its_values(tutor: Tutor) -> None:
     assert answer.check["parameters"] == {"hf_weight_percent": 25.0}
     assert "hf_weight_percent" not in answer.check["missing_parameters"]
     assert "Not listed" in answer.answer
+    # ... and a turn that states no value keeps the newest one: "and to korea in 2021" after
+    # "is 25% hf listed" and "what about 35%" is checked at 35%, not asked for it again.
+    thread = ["is 25% hf listed", "what about 35%"]
+    answer = tutor.ask("and to korea in 2021", AskOptions(history=thread))
+    assert answer.mode == "checker"
+    assert answer.check["parameters"] == {"hf_weight_percent": 35.0}
+    assert answer.check["verdict"] == "licence_required"
 
 
 def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:

@@ -955,7 +955,7 @@ def test_a_threads_latest_turn_replaces_earlier_values_and_keeps_the_rest(rules)
     earlier turns' (which alone would conflict and be left out), the rest still holds."""
     thread = "is 50% hf for korea listed and at 25%?"
     assert check(rules, thread).parameters == {}  # two values: neither is used
-    result = check(rules, thread, latest="and at 25%?")
+    result = check(rules, thread, later=("and at 25%?",))
     assert result.parameters == {"hf_weight_percent": 25.0}
     assert result.verdict == NOT_LISTED
     assert result.destination is not None and result.destination.code == "KR"

@@ -120,7 +120,7 @@ def answer_with_checker(
     cite: CiteDocument,
     indexed: Callable[[str], bool] = lambda word: False,
     licence_question: bool = False,
-    latest: str = "",
+    later: tuple[str, ...] = (),
 ) -> Answer | None:
     """The checker's verdict for a licence question, or None when it is not one.
 
@@ -131,7 +131,7 @@ def answer_with_checker(
         return _uncovered_listing(question, as_of, rules, indexed)
     if request.date is None:
         request.date = as_of
-    request.latest = latest  # a thread's newest turn: its values replace the earlier ones
+    request.later = later  # a thread's later turns: each one's values replace the earlier
     started = time.perf_counter()
     try:
         result = check_product(request, rules)
@@ -239,8 +239,8 @@ BARE_WHY = re.compile(
 
 def checker_thread(
     question: str, history: list[str], rules: Any, starts: Callable[[str], bool] | None = None
-) -> str | None:
-    """The earlier turns of a check that `question` follows up, as one text: after "is hf
+) -> list[str] | None:
+    """The earlier turns of a check that `question` follows up, oldest first: after "is hf
     controlled?" and "what about at 25%", "and to korea in 2020?" checks 25% HF to Korea in
     2020.
 
@@ -274,4 +274,4 @@ def checker_thread(
                 part = re.sub(re.escape(words), " ", part, flags=re.IGNORECASE)
         kept.insert(0, part)
         day_said, place_said = day_said or has_day, place_said or has_place
-    return " ".join(kept)
+    return kept

@@ -332,13 +332,13 @@ class Tutor:
         thread = licence or group
         if thread is None or unknown_product(text, rules, self._names_word):
             return None  # "what about hydrogen peroxide?" is not the same product
-        joined = f"{thread} {text}"
+        joined = " ".join([*thread, text])
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or question_as_of(joined) or as_of
         if licence:  # the thread began with a licence question
             answer = answer_with_checker(
                 joined, as_of, rules, self.citation_for_doc, self._names_word,
-                licence_question=True, latest=text,
+                licence_question=True, later=(*thread[1:], text),
             )
         else:
             answer = answer_country_group(joined, as_of, rules, self.citation_for_doc, covered)

@@ -200,8 +200,8 @@ class _Decision:
     def _params(self, item: Item, explicit: Mapping[str, Value]) -> dict[str, Value]:
         """Values given explicitly first, then what the description states."""
         stated = extract_parameters(self.request.description, item, self.rules)
-        if self.request.latest:
-            stated = stated.updated_by(extract_parameters(self.request.latest, item, self.rules))
+        for turn in self.request.later:
+            stated = stated.updated_by(extract_parameters(turn, item, self.rules))
         params: dict[str, Value] = {}
         sources = []
         for name in item.parameters:

@@ -46,9 +46,10 @@ class CheckRequest:
     # The checker cannot classify a product outside its three items, but it can say what
     # follows for such a product: no list control, and the catch-all for the destination.
     listed: bool | None = None
-    # A chat thread's newest turn ("and at 25%?" after "is 50% hf listed"): the values it
-    # states replace the earlier turns' instead of conflicting with them.
-    latest: str = ""
+    # A chat thread's turns after its first, oldest first ("what about 35%", then "and to korea
+    # in 2021" after "is 25% hf listed"): each turn's values replace the ones stated before
+    # instead of conflicting with them.
+    later: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
