@@ -615,3 +615,13 @@ def test_a_past_tense_question_gives_no_state_bonus() -> None:
     assert bonus("does japan ban hf to korea") - bonus("did japan ban hf to korea") == (
         pytest.approx(sentences.STATE_BONUS, abs=0.02)
     )
+
+
+def test_filler_words_stay_out_of_the_question_vector() -> None:
+    """"ok so basically what is catch-all" is embedded as "what is catch-all": the filler words
+    carry nothing to match, and a question of filler alone is kept as typed."""
+    from bot.retrieval.query import without_filler
+
+    assert without_filler("ok so basically what is catch-all, pls") == "what is catch-all,"
+    assert without_filler("is resist treated like hf") == "is resist treated like hf"
+    assert without_filler("ok thanks") == "ok thanks"

@@ -294,3 +294,11 @@ def test_a_name_only_question_is_answered_from_the_sentence_naming_the_person(
     answer = tutor.ask("what is stella chemifa")
     assert not answer.refused, answer.answer
     assert "Stella Chemifa" in answer.citations[0].quote
+
+
+def test_the_question_vector_leaves_filler_words_out(tutor: Tutor) -> None:
+    from bot.retrieval.query import build_query
+
+    chatty = tutor._query_vector(build_query("ok so basically what is catch-all control"))
+    plain = tutor.embeddings.encode(["what is catch-all control"])[0]
+    assert float(chatty @ plain) > 0.9999

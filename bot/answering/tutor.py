@@ -68,6 +68,7 @@ from bot.retrieval.query import (
     plain_words,
     romanised_in_english,
     synonyms_for,
+    without_filler,
 )
 
 log = logging.getLogger(__name__)
@@ -306,10 +307,12 @@ class Tutor:
         return threshold
 
     def _query_vector(self, query: SearchQuery) -> np.ndarray:
-        """A follow-up's own words weigh as much as the topic carried from earlier turns."""
+        """A follow-up's own words weigh as much as the topic carried from earlier turns.
+        Filler words ("ok so", "basically") are left out: they carry nothing to match."""
         if not query.carried_terms:
-            return self.embeddings.encode([query.text])[0]
-        both = self.embeddings.encode([query.focus, query.text]).sum(axis=0)
+            return self.embeddings.encode([without_filler(query.text)])[0]
+        both = self.embeddings.encode([without_filler(query.focus), without_filler(query.text)])
+        both = both.sum(axis=0)
         return both / np.linalg.norm(both)
 
     def _route_to_checker(

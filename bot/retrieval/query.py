@@ -100,6 +100,20 @@ _REQUEST_TEXT = """
 """
 REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
+# Words that carry nothing at all ("ok so", "basically", "pls"): left out of the text the
+# question's vector is computed from, where they only pull it towards chatty sentences.
+FILLER_WORDS = frozenset({
+    "ok", "okay", "so", "hey", "hi", "hmm", "um", "well", "just", "kinda", "sorta", "pls",
+    "please", "thanks", "thx", "anyway", "anyways", "basically", "actually", "really",
+    "simply", "briefly", "quickly",
+})  # fmt: skip
+
+
+def without_filler(text: str) -> str:
+    """The text without its filler words (the text itself when nothing else is left)."""
+    kept = [w for w in text.split() if re.sub(r"[^\w']", "", w.lower()) not in FILLER_WORDS]
+    return " ".join(kept) or text
+
 
 @dataclass(frozen=True)
 class SearchQuery:
