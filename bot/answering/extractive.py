@@ -18,7 +18,6 @@ from bot.answering.question import QuestionType
 from bot.answering.selection import (
     SCORE_MARGIN,
     current_states,
-    doc_offset,
     earlier_state,
     select,
     select_overview,
@@ -169,7 +168,7 @@ def _lines(
         current_cands = [c for c in chosen if c.period is Period.CURRENT]
         if broad:
             docs = list(dict.fromkeys(c.hit.doc_id for c in current_cands))
-            current_cands.sort(key=lambda c: (docs.index(c.hit.doc_id), doc_offset(c)))
+            current_cands.sort(key=lambda c: (docs.index(c.hit.doc_id), c.doc_start))
         current = [("current", c) for c in current_cands]
         history = sorted(
             (c for c in chosen if c.period is Period.HISTORY),

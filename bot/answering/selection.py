@@ -70,10 +70,6 @@ ANNOUNCES = re.compile(
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
 
 
-def doc_offset(cand: Candidate) -> int:
-    return cand.doc_start
-
-
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between),
     and for the one right before a chosen sentence that leans on it."""
@@ -133,9 +129,9 @@ def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidat
             (
                 c
                 for c in cands
-                if c.hit.doc_id == lead.hit.doc_id and doc_offset(c) > doc_offset(lead)
+                if c.hit.doc_id == lead.hit.doc_id and c.doc_start > lead.doc_start
             ),
-            key=doc_offset,
+            key=lambda c: c.doc_start,
         )
         out.extend(c for c in after[:count] if c not in chosen and c not in out)
     return out

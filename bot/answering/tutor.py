@@ -133,7 +133,7 @@ class Tutor:
             or self._route_to_checker(text, as_of, rules, covered)
             or self._continue_check(text, as_of, rules, opts, covered)
         )
-        answer = routed or self._retrieve_and_compose(text, as_of, opts)
+        answer = routed or self._retrieve_and_compose(text, as_of, opts, rules)
         answer.question = typed
         answer.timings_ms["total"] = _ms(started)
         # What this question computed that the next process need not (bot/retrieval/disk_cache.py)
@@ -149,10 +149,12 @@ class Tutor:
         return self.index.documents()
 
     # -- the pipeline: validate -> route -> understand -> retrieve -> compose -> answer --------
-    def _retrieve_and_compose(self, text: str, as_of: dt.date, opts: AskOptions) -> Answer:
+    def _retrieve_and_compose(
+        self, text: str, as_of: dt.date, opts: AskOptions, rules: Any
+    ) -> Answer:
         timings: dict[str, float] = {}
         chat = self._chat_model()
-        asked = self._understand(text, as_of, opts, chat)
+        asked = self._understand(text, as_of, opts, chat, rules)
         found = self._retrieve(asked, opts, timings)
         t0 = time.perf_counter()
         judged = self._compose(asked, found)
@@ -164,7 +166,9 @@ class Tutor:
             answer = generate_answer(self, text, as_of, found.candidates, answer, chat)
         return answer
 
-    def _understand(self, text: str, as_of: dt.date, opts: AskOptions, chat: Any) -> Asked:
+    def _understand(
+        self, text: str, as_of: dt.date, opts: AskOptions, chat: Any, rules: Any
+    ) -> Asked:
         """Spelling, the question type, and the search query (with a follow-up's topic)."""
         speller = self.index.snapshot().speller
         corrected = speller.correct(text)
@@ -182,7 +186,7 @@ class Tutor:
         query = build_query(standalone, carried, self.terms)
         if AnswerKind.REASON in qtype.kinds:
             query = query.also_searching(REASON_WORD)
-        exporter = exporting_country(corrected, self.rules()) or ""
+        exporter = exporting_country(corrected, rules) or ""
         return Asked(text, as_of, corrected, query, qtype, exporter)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:

@@ -60,6 +60,9 @@ def resolve_country(text: str, rules: Rules) -> Country:
     return rules.countries[code]
 
 
+FOUND_COUNTRIES_KEPT = 4096  # texts whose countries the rules keep (`Rules.found_countries`)
+
+
 def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
     """Destinations named in free text, as (code, words matched), in order, without repeats.
 
@@ -73,9 +76,6 @@ def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
             cache.clear()
         cache[text] = found
     return list(found)
-
-
-FOUND_COUNTRIES_KEPT = 4096
 
 
 def _countries_in(text: str, rules: Rules) -> tuple[tuple[str, str], ...]:
