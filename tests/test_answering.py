@@ -121,6 +121,11 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
         "walk me through the 2023 reversal",
         "how did gsomia get tangled up in the export fight",
         "when did japan relax the resist rules",
+        # the verb of "how did X react" shapes the request: "react" and "reply" had counted
+        # as unknown topic words and had the question refused
+        "how did korea react",
+        "how did korea reply",
+        "what was korea's reaction",
     ],
 )
 def test_everyday_words_for_course_topics_are_not_refused(tutor: Tutor, question: str) -> None:

@@ -85,8 +85,9 @@ QUESTION_WORDS = {
 }  # fmt: skip
 
 # Words that shape a request ("explain", "simply", "tell me about") rather than name its topic:
-# never unknown terms, never carried into follow-ups, never counted for coverage.
-# Matched on whole words, lower case.
+# never unknown terms, never carried into follow-ups, never counted for coverage. The verbs of
+# "how did korea react / reply" and their nouns are the frame of a broad question (question.py,
+# BROAD), not its topic. Matched on whole words, lower case.
 _REQUEST_TEXT = """
     explain explained explaining simply simple briefly brief basically overview summary
     summarise summarize tell describe give show help understand mean means meaning
@@ -97,6 +98,7 @@ _REQUEST_TEXT = """
     my our me we us you your i im ive id it its whats what's hows wheres whos whens
     start finish end beginning next
     anyway anyways even walk through few lines nutshell short
+    react reacted reacting reaction reactions reply replied replies respond responded
 """
 REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
