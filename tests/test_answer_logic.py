@@ -318,6 +318,54 @@ def test_an_announcing_sentence_brings_what_it_announces() -> None:
     ]
 
 
+def _bulleted(doc_id: str, lines: list[str]) -> Hit:
+    """A chunk of one line per sentence; lines starting "- " are list items (the bullet is
+    not part of the sentence, as the chunker records it)."""
+    text = "\n".join(lines)
+    spans, start = [], 0
+    for line in lines:
+        lead = 2 if line.startswith("- ") else 0
+        spans.append([start + lead, start + len(line)])
+        start += len(line) + 1
+    hit = passage(doc_id, text, 1)
+    return replace(hit, metadata={**hit.metadata, "sentences": json.dumps(spans)})
+
+
+LIST_LINES = [
+    "Several kinds of widget permit exist, as listed below.",
+    "- The blue widget permit lasts for one shipment.",
+    "- The green widget permit lasts for three years.",
+    "- The red widget permit covers repeated trade with one buyer.",
+    "Permits are filed with the ministry in writing.",
+]
+
+
+def test_a_sentence_that_a_list_follows_brings_the_list() -> None:
+    """"... are listed below." had been quoted alone: the list is its content."""
+    result = compose([_bulleted("permits", LIST_LINES)],
+                     request("several kinds of widget permit exist", threshold=0.4),
+                     SentenceCache(EMBEDDER))  # fmt: skip
+    quoted = [line.text for line in result.lines]
+    assert quoted[0] == LIST_LINES[0]
+    assert [q for q in quoted if "widget permit" in q][1:4] == [x[2:] for x in LIST_LINES[1:4]]
+
+
+def test_an_item_brings_its_whole_list_only_when_kinds_are_asked_for() -> None:
+    """"what types of bulk licence are there" is answered by the list of types; a precise
+    question answered by one item ("green permit three years") is not."""
+    asked = request("green permit three years")
+    cands = candidates([_bulleted("permits", LIST_LINES)], AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype)  # fmt: skip
+    green = next(c for c in cands if c.text == LIST_LINES[2][2:])
+    bar = green.similarity - 0.01  # the green item alone is close enough
+    assert [c.text for c in selection.select(cands, bar)] == [green.text]
+    whole = [c.text for c in selection.select(cands, bar, whole_lists=True)]
+    assert whole[0] == green.text and sorted(whole[1:]) == sorted(
+        [LIST_LINES[1][2:], LIST_LINES[3][2:]]
+    )
+
+
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
     from bot.dates import question_as_of
 

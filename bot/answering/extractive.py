@@ -9,6 +9,7 @@ lines and their citations.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -96,6 +97,10 @@ class ComposeRequest:
     focus: str = ""  # a follow-up's own words, without the topic carried from earlier turns
 
 
+# "what types of bulk licence are there", "the different kinds of resist": the list, whole.
+KINDS = re.compile(r"\b(?:types?|kinds?|sorts?|categor(?:y|ies))\s+of\b", re.IGNORECASE)
+
+
 def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> Composition:
     """Current state first, then history with the date it ended; every sentence cited.
 
@@ -123,10 +128,12 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         states = current_states(current, request.threshold) if request.qtype.asks_state else []
         if _about_the_past(cands, current):
             current = []
+        lists = request.qtype.broad or request.qtype.name == "list"
+        lists = lists or bool(KINDS.search(request.question))
         chosen = (
-            select(states, request.threshold)
-            or select(current, request.threshold)
-            or select(cands, request.threshold)
+            select(states, request.threshold, lists)
+            or select(current, request.threshold, lists)
+            or select(cands, request.threshold, lists)
         )
     if not chosen:
         return Composition("", [], True, best)

@@ -69,6 +69,9 @@ ANNOUNCES = re.compile(
 )
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
 
+# A bullet in the passage's text, just before a sentence: the sentence is one item of a list.
+BULLET = re.compile(r"(?:^|\n)[ \t]*[-*\u2022][ \t]+$")
+
 
 def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     """True for the sentence right after a chosen one (same document, only whitespace between),
@@ -86,12 +89,16 @@ def _follows(cand: Candidate, chosen: list[Candidate]) -> bool:
     return False
 
 
-def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
+def select(
+    cands: list[Candidate], threshold: float, whole_lists: bool = False
+) -> list[Candidate]:
     """The best sentence and a few more close to it, skipping near-repeats.
 
     The sentence right after a chosen one is exempt from the margin and goes first: "Japan
     named three conditions." is usually followed by the conditions. A sentence naming the asked
-    day or name is evidence even when it is the only one ("what is stella chemifa").
+    day or name is evidence even when it is the only one ("what is stella chemifa"). A
+    sentence that a list follows ("... are listed below.") brings the list; with `whole_lists`
+    (a question after kinds or an overview), so does any chosen item of a list.
     """
     cands = [_as_evidence(c, threshold) for c in cands]
     if not cands or max(c.similarity for c in cands) < threshold:
@@ -100,7 +107,9 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     best = max(c.score for c in cands)
     while len(chosen) < MAX_SENTENCES:
         announced = [
-            c for c in _announced(cands, chosen) if not any(_repeats(c, x) for x in chosen)
+            c
+            for c in _announced(cands, chosen, whole_lists)
+            if not any(_repeats(c, x) for x in chosen)
         ]
         if announced:
             chosen.append(announced[0])
@@ -116,10 +125,16 @@ def select(cands: list[Candidate], threshold: float) -> list[Candidate]:
     return chosen
 
 
-def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+def _announced(
+    cands: list[Candidate], chosen: list[Candidate], whole_lists: bool = False
+) -> list[Candidate]:
     """The sentences a chosen one announces ("... three dates ..."), in reading order."""
     out: list[Candidate] = []
     for lead in chosen:
+        items = _list_after(lead, cands)
+        if whole_lists and is_list_item(lead):
+            items = _list_around(lead, cands)
+        out.extend(c for c in items if c not in chosen and c not in out)
         m = ANNOUNCES.search(lead.text)
         if not m:
             continue
@@ -135,6 +150,38 @@ def _announced(cands: list[Candidate], chosen: list[Candidate]) -> list[Candidat
         )
         out.extend(c for c in after[:count] if c not in chosen and c not in out)
     return out
+
+
+def is_list_item(cand: Candidate) -> bool:
+    return bool(BULLET.search(cand.hit.text[max(0, cand.start - 8) : cand.start]))
+
+
+def _list_after(lead: Candidate, cands: list[Candidate]) -> list[Candidate]:
+    """The list that follows a sentence that is not itself an item ("... listed below.")."""
+    if is_list_item(lead):
+        return []
+    return _run(lead, cands, 1)[1:]
+
+
+def _list_around(item: Candidate, cands: list[Candidate]) -> list[Candidate]:
+    """All the items of the list `item` belongs to, in reading order."""
+    before = _run(item, cands, -1)
+    return [*reversed(before[1:]), *_run(item, cands, 1)]
+
+
+def _run(start: Candidate, cands: list[Candidate], step: int) -> list[Candidate]:
+    """`start`, then the list items that follow it (step 1) or precede it (step -1) in its
+    passage, with nothing but a bullet and whitespace between neighbours."""
+    same = sorted((c for c in cands if c.hit.chunk_id == start.hit.chunk_id), key=lambda c: c.start)
+    run = [start]
+    i = same.index(start) + step
+    while 0 <= i < len(same) and is_list_item(same[i]):
+        near, far = (same[i], run[-1]) if step < 0 else (run[-1], same[i])
+        if start.hit.text[near.end : far.start].strip(" \t\n-*\u2022"):
+            break
+        run.append(same[i])
+        i += step
+    return run
 
 
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
