@@ -296,3 +296,50 @@ def stated_day_or_period(text: str) -> tuple[dt.date | None, tuple[dt.date, dt.d
         except ValueError:
             continue
     return None, None
+
+
+# A follow-up that places itself in time from the turn before ("and a year before", "two years
+# after that", "the following month"): the phrase ends its clause, so "a year before the
+# measures" (anchored on an event, not a date) is left alone.
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+RELATIVE_TIME = re.compile(
+    r"\b(?:(?P<n>an?|one|two|three|four|five|six|\d{1,2})\s+(?P<unit>year|month)s?\s+"
+    r"(?P<dir>before|earlier|prior|after|later)|the\s+(?P<unit2>year|month)\s+(?P<dir2>before|after)"
+    r"|the\s+(?P<dir3>next|following|previous|prior)\s+(?P<unit3>year|month))"
+    r"(?:\s+(?:that|then))?(?=\s*(?:$|[?.!,;]))",
+    re.IGNORECASE,
+)
+_BACK = {"before", "earlier", "prior", "previous"}
+
+
+def with_relative_dates(question: str, earlier: list[str]) -> str:
+    """The question with "a year before" written as the date it means, counted from the latest
+    earlier turn that names a day, month or year ("how much hf did japan export in august
+    2019" → "and a year before" → "and in August 2018"). Without such a turn, as typed."""
+    m = RELATIVE_TIME.search(question)
+    if not m:
+        return question
+    stated = (stated_day_or_period(text) for text in reversed(earlier))
+    anchor = next((found for found in stated if found != (None, None)), None)
+    if anchor is None:
+        return question
+    unit = (m["unit"] or m["unit2"] or m["unit3"]).lower()
+    step = _COUNTS.get((m["n"] or "a").lower()) or int(m["n"])
+    back = (m["dir"] or m["dir2"] or m["dir3"]).lower() in _BACK
+    months = (12 if unit == "year" else 1) * step * (-1 if back else 1)
+    day, period = anchor
+    start = _shift(day or period[0], months)
+    if day is not None:
+        said = f"on {format_date(start)}"
+    elif period[0].month == 1 and period[1].month == 12:
+        said = f"in {start.year}"
+    else:
+        said = f"in {start.strftime('%B')} {start.year}"
+    return f"{question[: m.start()]}{said}{question[m.end():]}"
+
+
+def _shift(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), on the month's last day when it has fewer."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

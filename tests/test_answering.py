@@ -287,6 +287,18 @@ def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
 
 
 
+def test_a_follow_up_placed_in_time_from_the_turn_before(tutor: Tutor) -> None:
+    """"and a year before" after a question on August 2019 asks about August 2018; it had been
+    answered about South Korea's Ga-2 rules, as of today."""
+    first = "how much hf did japan export to korea in august 2019"
+    answer = tutor.ask("and a year before", AskOptions(history=[first]))
+    assert (answer.as_of.year, answer.as_of.month) == (2018, 8), answer.answer
+    assert not answer.refused and any("2018" in c.quote for c in answer.citations)
+    # counted from a turn that was itself relative: 2020, then 2021, then 2022
+    thread = ["was korea in group a in 2020", "and a year later"]
+    assert tutor.ask("and the year after", AskOptions(history=thread)).as_of.year == 2022
+
+
 def test_a_name_only_question_is_answered_from_the_sentence_naming_the_person(
     tutor: Tutor,
 ) -> None:

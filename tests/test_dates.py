@@ -15,6 +15,7 @@ from bot.dates import (
     names_a_day,
     normalise_dates,
     stated_day_or_period,
+    with_relative_dates,
 )
 
 DAY = dt.date(2019, 8, 28)
@@ -74,3 +75,33 @@ def test_names_a_day_only_for_a_day_not_a_month_or_year(text: str, day: bool) ->
 )
 def test_in_course_form_writes_dates_as_the_course_does(text: str, expected: str) -> None:
     assert in_course_form(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "meant"),
+    [
+        ("and a year before", ["hf exports to korea in august 2019"], "and in August 2018"),
+        ("and two years after that?", ["was korea in group a in 2020"], "and in 2022?"),
+        ("and the following month", ["licences by the end of september 2019"],
+         "and in October 2019"),
+        ("and a year later", ["was korea in group a on 29 february 2020"],
+         "and on 28 February 2021"),  # no 29 February in 2021: the month's last day
+        # the latest turn that names a date counts
+        ("and a month earlier", ["in 2019?", "in may 2021?", "what is fefta"], "and in April 2021"),
+    ],
+)  # fmt: skip
+def test_a_time_counted_from_an_earlier_turn_is_written_as_its_date(question, earlier, meant):
+    assert with_relative_dates(question, earlier) == meant
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier"),
+    [
+        ("what happened a year before the measures", ["in 2019"]),  # anchored on an event
+        ("and a year later", ["what is fefta"]),  # no earlier date
+        ("was korea in group a in 2020", ["in 2019"]),  # no relative phrase
+    ],
+)
+def test_a_time_with_nothing_to_count_from_is_left_as_typed(question, earlier):
+    assert with_relative_dates(question, earlier) == question
+

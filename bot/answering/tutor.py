@@ -52,6 +52,7 @@ from bot.dates import (
     in_course_form,
     parse_as_of,
     question_as_of,
+    with_relative_dates,
     without_dates,
     without_now_words,
 )
@@ -121,6 +122,13 @@ class Tutor:
         typed = clean_question(question, self.settings.max_question_chars)
         # Dates as the course writes them, and romanised Japanese in English, for every stage
         text = romanised_in_english(in_course_form(typed), self.terms)
+        # "and a year before": the date it means, counted from the earlier turns
+        earlier: list[str] = []
+        for turn in opts.history:
+            earlier.append(with_relative_dates(turn, earlier))
+        text = with_relative_dates(text, earlier)
+        if earlier != opts.history:
+            opts = replace(opts, history=earlier)
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of
