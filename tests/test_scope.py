@@ -32,9 +32,11 @@ OTHER_COUNTRIES_RULES = [
     ("what licence do chinese companies need to ship hf to korea", "China's"),
     ("how does singapore handle strategic goods", "Singapore's"),
     ("what does the us do about exports of hf to china", "the United States'"),
+    ("does the eu have export controls on hf", "the European Union's"),
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules
+    "what did the eu have to do with ds590",  # "have to do with": a part it took, not its rules
     "tell us about the rules for resist",  # "us" the pronoun
     "Do I need a licence to export resist to Taiwan?",
     # a preposition ends the country's name: the licence is not Germany's

@@ -68,7 +68,9 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
         # that requires or controls asks about its own rules.
         country_requires = re.search(
             rf"\b(?:does|do|did|would|will|can)\s+(?:the\s+)?{name}\s+(?:also\s+)?"
-            r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|have|ask for|"
+            # ("what did the eu have to do with ds590" asks how it took part, not its rules)
+            r"(?:require|need|demand|impose|control|regulate|restrict|ban|license|"
+            r"have(?!\s+to\s+do\s+with)|ask for|"
             r"handle|treat|manage|police|oversee|screen|enforce|deal with|do about)\b",
             text,
             re.IGNORECASE,
