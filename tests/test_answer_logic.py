@@ -574,6 +574,11 @@ def test_packaged_scope_model_loads_with_its_dev_figures() -> None:
         ("when did the two sides make up with each other", True),
         ("what share of korea's resist imports did japan make up of the total", False),
         ("japanese goods made up 91.9% of imports, right?", False),
+        # lifting the measures is what the settlement did (found by hand: "when did japan
+        # lift the curbs" quoted a 2019 news article on the "curbs")
+        ("when did japan lift the curbs", True),
+        ("when were the export controls on korea lifted", True),
+        ("what is a forklift", False),
     ],
 )
 def test_making_up_means_the_settlement_only_when_it_ends_the_clause(

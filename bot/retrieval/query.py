@@ -36,7 +36,9 @@ SYNONYMS = {
     "reverse": "return restoration reversal lift",
     "reversal": "return restoration lifted",  # the noun of the same word
     "undone": "restored lifted",
-    "lifted": "restored lifted",
+    "lifted": "restored lifted settlement",
+    # the present and the noun of the same verb ("when did japan lift the curbs")
+    r"lift(?:s|ing)?": "restored lifted settlement",
     # "how did it end?", "when did it all end": the verb closing a question, not "from start
     # to end" or "the end of the case"
     r"ended|(?<!to )(?<!the )end(?=\s*(?:$|[?.!]))": "ended withdrawn restored",
