@@ -287,6 +287,18 @@ def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
 
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["what licence for hf to china", "what licence do i need for 55% hf to the us"],
+)
+def test_which_licence_for_a_destination_no_document_covers_is_checked(tutor, question) -> None:
+    """The documents tell South Korea's case: "what licence for hf to china" had been refused,
+    and "... to the us" answered with South Korea's rules. The rules answer it."""
+    answer = tutor.ask(question)
+    assert answer.mode == "checker" and not answer.refused, answer.answer
+    assert "South Korea" not in answer.answer and "METI" in answer.answer
+
+
 def test_a_follow_up_placed_in_time_from_the_turn_before(tutor: Tutor) -> None:
     """"and a year before" after a question on August 2019 asks about August 2018; it had been
     answered about South Korea's Ga-2 rules, as of today."""

@@ -33,6 +33,8 @@ OTHER_COUNTRIES_RULES = [
     ("how does singapore handle strategic goods", "Singapore's"),
     ("what does the us do about exports of hf to china", "the United States'"),
     ("does the eu have export controls on hf", "the European Union's"),
+    ("what licence do i need from the us commerce department to ship hf to china",
+     "the United States'"),  # a licence from that country's office
 ]
 IN_SCOPE = [
     "why did the eu want in on the wto case",  # the EU as a DS590 third party, not its rules

@@ -190,6 +190,22 @@ def _asks_placement(question: str, words: str) -> bool:
     )
 
 
+# "what licence for hf to china", "what kind of licence do we need for resist to vietnam"
+WHAT_LICENCE = re.compile(
+    r"\bwhat\s+(?:(?:kind|type|sort)s?\s+of\s+)?(?:export\s+)?licen[cs]es?\b", re.IGNORECASE
+)
+
+
+def licence_for_an_uncovered_destination(question: str, rules: Any, covered: set[str]) -> bool:
+    """Which licence a course item needs for a destination no document is about: only the
+    rules answer that (the documents tell South Korea's case, and had answered "what licence
+    for hf to the us" with South Korea's rules, or refused it)."""
+    if not WHAT_LICENCE.search(question) or not find_items(question, rules):
+        return False
+    named = find_countries(question, rules)
+    return bool(named) and all(code not in covered for code, _ in named)
+
+
 def asks_country_group(question: str, rules: Any, covered: set[str]) -> bool:
     """The question places one country no document is about in a group or list."""
     named = find_countries(question, rules)

@@ -75,8 +75,13 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             text,
             re.IGNORECASE,
         )
-        # "under the us ear", "under China's law": that country's own rules.
-        under_country = re.search(rf"\bunder\s+(?:the\s+)?{name}\b", text, re.IGNORECASE)
+        # "under the us ear", "under China's law", "a licence from the us commerce
+        # department": that country's own rules.
+        under_country = re.search(
+            rf"\bunder\s+(?:the\s+)?{name}\b|\blicen[cs]es?\b[^.?!]{{0,30}}\bfrom\s+(?:the\s+)?{name}\b",
+            text,
+            re.IGNORECASE,
+        )
         # "can american firms sell euv resist to korea": the exporter's own country's rules.
         exports = code == exporter
         if asks_rules_in or asks_country_rules or country_requires or under_country or exports:

@@ -21,6 +21,7 @@ from bot.answering.checker_route import (
     answer_with_checker,
     asks_country_group,
     checker_thread,
+    licence_for_an_uncovered_destination,
     unknown_product,
 )
 from bot.answering.extractive import (
@@ -331,8 +332,9 @@ class Tutor:
         self, text: str, as_of: dt.date, rules: Any, covered: set[str]
     ) -> Answer | None:
         """Licence questions, and a country's group, are decided by rules, not by search."""
+        licence = licence_for_an_uncovered_destination(text, rules, covered)
         return answer_with_checker(
-            text, as_of, rules, self.citation_for_doc, self._names_word
+            text, as_of, rules, self.citation_for_doc, self._names_word, licence
         ) or answer_country_group(text, as_of, rules, self.citation_for_doc, covered)
 
     def _continue_check(
