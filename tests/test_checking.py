@@ -889,6 +889,9 @@ ROUTED = [
     # a shipment stated, then the licence word alone, as people type it
     ("we sell 40% hf to a fab in korea, licence?", "KR", None, None),
     ("euv resist to vietnam - licence needed?", "VN", None, None),
+    # ... or asking whether the shipment is allowed
+    ("export hf to taiwan ok?", "TW", None, None),
+    ("we ship resist to vietnam next month, is that allowed?", "VN", None, None),
 ]
 
 
@@ -919,6 +922,7 @@ def test_routing_recognises_licence_questions(rules, question, destination, day,
         "does korea need a licence to export hf to japan",
         "do korean firms need a licence to re-export japanese resist to china",
         "Can American companies sell EUV resist to Korea without a licence?",
+        "exporting to korea is ok now?",  # no item named
     ],
 )
 def test_routing_leaves_ordinary_questions(rules, question):

@@ -41,6 +41,9 @@ _INTENT = re.compile(
         rf"(?!.*\b(?:what(?!\s+about)|when|which|who|whom|why|how(?!\s+about)|where)\b)"
         rf".*\b{_LICENCE}"
         r"(?:\s+(?:needed|required|necessary))?\s*\?*\s*$",
+        # "export hf to taiwan ok?", "we ship resist to vietnam next month, is that allowed?"
+        rf"^\s*(?:(?:we|i)\s+(?:want\s+to\s+|plan\s+to\s+|will\s+|would\s+like\s+to\s+)?)?"
+        rf"{_SHIP}\w*\b.*\b(?:ok|okay|allowed|fine|legal|possible|permitted)\s*\?+\s*$",
         r"허가.*필요",
         r"수출(?:할|해도|하려면)",
     ]),
