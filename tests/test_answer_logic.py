@@ -16,7 +16,7 @@ from bot.answering import selection, sentences
 from bot.answering.extractive import ComposeRequest, SentenceCache, candidates, compose, score
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
-from bot.answering.sentences import move_of
+from bot.answering.sentences import DEFINES_BONUS, move_of
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
@@ -364,6 +364,29 @@ def test_an_item_brings_its_whole_list_only_when_kinds_are_asked_for() -> None:
     assert whole[0] == green.text and sorted(whole[1:]) == sorted(
         [LIST_LINES[1][2:], LIST_LINES[3][2:]]
     )
+
+
+def test_the_sentence_defining_the_asked_term_leads() -> None:
+    """"what is group a" had been answered with "Group C is all other countries ...": a
+    sentence on a sibling term reads almost the same to the model; the one with the asked term
+    as its subject, saying what it is, defines it."""
+    text = (
+        "Group C is all other countries that are not in Group A, Group B or Group D. "
+        "Group A is the former white list of countries. "
+        "Group D is described as countries of concern."
+    )
+    asked = request("what is group a")
+    cands = candidates([passage("groups", text, 1)], AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype)  # fmt: skip
+    best = max(cands, key=lambda c: c.score)
+    assert best.text.startswith("Group A is")
+    # a question that asks something else of the term gets no such lead
+    other = request("which countries are not in group a")
+    score(cands, other.question, other.query_vector, SentenceCache(EMBEDDER), other.idf,
+          other.qtype)  # fmt: skip
+    plain = [c.score - c.similarity for c in cands]
+    assert max(plain) - min(plain) < DEFINES_BONUS
 
 
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:

@@ -75,6 +75,17 @@ COARSE_DATE_SHARE = 0.5
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
 
+# "what is group a", "explain catch-all controls": the sentence that has the asked-about term as
+# its subject and says what it is ("Group A is the former white list") defines it; a sentence
+# on a sibling term ("Group C is all other countries ...") reads almost the same to the model.
+DEFINES_BONUS = 0.2
+ASKED_TERM = re.compile(
+    r"^\s*(?:so\s+|ok\s+|and\s+)?(?:what(?:'s|\s+is|\s+are|\s+was|\s+were)|whats|define|"
+    r"explain|meaning\s+of)\s+(?:an?\s+|the\s+)?(?P<term>[\w'\"-]+(?:\s+[\w'\"-]+){0,4}?)"
+    r"(?:\s+(?:anyway|exactly|again|mean|means|simply|briefly|please))*\s*\??\s*$",
+    re.IGNORECASE,
+)
+
 # A term this rare (BM25 idf; the rarest course words score about 5.1) is a name or a code.
 # A sentence holding two or more such terms of the question, all of them, names what is asked
 # ("who is yasutoshi nishimura"), however far a name-only question's vector is from it.
@@ -291,6 +302,7 @@ def score(
     past = bool(PAST_QUESTION.search(focus or question))
     state_bonus = not wants_date and (qtype.asks_state or not past)
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
+    defines = _definition_of(focus or question)
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -313,7 +325,23 @@ def score(
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
+        if defines is not None and defines.match(cand.text):
+            bonus += DEFINES_BONUS
         cand.score = cand.similarity + bonus
+
+
+@lru_cache(maxsize=1024)
+def _definition_of(question: str) -> re.Pattern[str] | None:
+    """For "what is X?": a sentence that opens with X as its subject and says what it is."""
+    m = ASKED_TERM.match(question)
+    if not m:
+        return None
+    term = r"[\s-]+".join(re.escape(w) for w in m["term"].split())
+    return re.compile(
+        rf"^(?:the\s+|an?\s+)?{term}s?\b(?:\s*\([^)]*\))?(?:\s+\w+)?\s+"
+        r"(?:is|are|was|were|means|refers\s+to|stands\s+for)\b",
+        re.IGNORECASE,
+    )
 
 
 @lru_cache(maxsize=8192)
