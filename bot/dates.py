@@ -338,6 +338,15 @@ def with_relative_dates(question: str, earlier: list[str]) -> str:
     return f"{question[: m.start()]}{said}{question[m.end():]}"
 
 
+def thread_with_relative_dates(question: str, history: list[str]) -> tuple[str, list[str]]:
+    """The question and its earlier turns, each turn's relative time written as a date counted
+    from the turns before it (so "and a year later" twice counts on)."""
+    earlier: list[str] = []
+    for turn in history:
+        earlier.append(with_relative_dates(turn, earlier))
+    return with_relative_dates(question, earlier), earlier
+
+
 def _shift(day: dt.date, months: int) -> dt.date:
     """The same day `months` later (or earlier), on the month's last day when it has fewer."""
     index = day.year * 12 + day.month - 1 + months

@@ -299,6 +299,14 @@ def test_which_licence_for_a_destination_no_document_covers_is_checked(tutor, qu
     assert "South Korea" not in answer.answer and "METI" in answer.answer
 
 
+def test_a_short_form_the_documents_write_out_is_read_as_its_long_form(tutor: Tutor) -> None:
+    """"which row is hf in" had quoted "Hydrogen fluoride (HF) has the CAS number ...": the
+    model hardly knows "hf", and the documents mostly write "hydrogen fluoride"."""
+    answer = tutor.ask("which row is hf in")
+    assert not answer.refused and answer.question == "which row is hf in"
+    assert "row" in answer.citations[0].quote and "CAS" not in answer.citations[0].quote
+
+
 def test_a_follow_up_placed_in_time_from_the_turn_before(tutor: Tutor) -> None:
     """"and a year before" after a question on August 2019 asks about August 2018; it had been
     answered about South Korea's Ga-2 rules, as of today."""

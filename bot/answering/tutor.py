@@ -53,10 +53,11 @@ from bot.dates import (
     in_course_form,
     parse_as_of,
     question_as_of,
-    with_relative_dates,
+    thread_with_relative_dates,
     without_dates,
     without_now_words,
 )
+from bot.retrieval.abbreviations import spelled_out
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.embeddings import query_embeddings
 from bot.retrieval.hybrid import Hit, RetrieverMode, SearchIndex
@@ -123,13 +124,10 @@ class Tutor:
         typed = clean_question(question, self.settings.max_question_chars)
         # Dates as the course writes them, and romanised Japanese in English, for every stage
         text = romanised_in_english(in_course_form(typed), self.terms)
+        text = spelled_out(text, self.index.snapshot().abbreviations)  # "hf": hydrogen fluoride
         # "and a year before": the date it means, counted from the earlier turns
-        earlier: list[str] = []
-        for turn in opts.history:
-            earlier.append(with_relative_dates(turn, earlier))
-        text = with_relative_dates(text, earlier)
-        if earlier != opts.history:
-            opts = replace(opts, history=earlier)
+        text, earlier = thread_with_relative_dates(text, opts.history)
+        opts = replace(opts, history=earlier)
         as_of = parse_as_of(opts.as_of)
         if opts.as_of in (None, ""):
             as_of = question_as_of(text) or classify(text).viewpoint or as_of

@@ -21,6 +21,7 @@ import numpy as np
 from bot.config import Settings
 from bot.dates import mentioned_dates
 from bot.retrieval import store
+from bot.retrieval.abbreviations import defined_abbreviations
 from bot.retrieval.disk_cache import load_stems, save_stems
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.lexical import (
@@ -77,6 +78,7 @@ class _Snapshot:
     speller: Speller
     dates: dict[dt.date, list[str]]  # day -> chunks that name it
     chunk_ids: dict[str, str] = field(default_factory=dict)  # Chroma record id -> chunk id
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "HF" -> "Hydrogen fluoride"
 
 
 class SearchIndex:
@@ -123,6 +125,9 @@ class SearchIndex:
             Speller(texts),
             _date_index(metadatas),
             chunk_ids,
+            defined_abbreviations(
+                (str(m["chunk_text"]), str(m["sentences"])) for m in metadatas.values()
+            ),
         )
 
     def save_new_stems(self) -> None:
