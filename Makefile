@@ -8,8 +8,8 @@ PYTEST_ARGS ?=
 # Bars on the three evaluation suites (dev, held-out, user documents): set a little under the
 # figures measured on this machine (README, "Measured"), so a regression fails `make test`.
 EVAL_GATES := --min dev:pass_rate=0.79 --min heldout:pass_rate=0.73 \
-  --min userdocs:pass_rate=0.85 --max dev:false_refusal_rate=0.03 \
-  --max heldout:false_refusal_rate=0.05 --min dev:refusal_accuracy=0.90 \
+  --min userdocs:pass_rate=0.88 --max dev:false_refusal_rate=0.03 \
+  --max heldout:false_refusal_rate=0.04 --min dev:refusal_accuracy=0.90 \
   --min heldout:refusal_accuracy=0.87
 
 .PHONY: run test install browser lint bench clean
