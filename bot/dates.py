@@ -329,9 +329,10 @@ def with_relative_dates(question: str, earlier: list[str]) -> str:
     months = (12 if unit == "year" else 1) * step * (-1 if back else 1)
     day, period = anchor
     start = _shift(day or period[0], months)
-    if day is not None:
+    whole_year = unit == "year" and m["n"] is None  # "the year after": that year, whole
+    if day is not None and not whole_year:
         said = f"on {format_date(start)}"
-    elif period[0].month == 1 and period[1].month == 12:
+    elif whole_year or (period[0].month == 1 and period[1].month == 12):
         said = f"in {start.year}"
     else:
         said = f"in {start.strftime('%B')} {start.year}"

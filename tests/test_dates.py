@@ -86,6 +86,9 @@ def test_in_course_form_writes_dates_as_the_course_does(text: str, expected: str
          "and in October 2019"),
         ("and a year later", ["was korea in group a on 29 february 2020"],
          "and on 28 February 2021"),  # no 29 February in 2021: the month's last day
+        # "the year after" is that year, whole; "a year after" keeps the earlier precision
+        ("and the year after?", ["licences by the end of september 2019"], "and in 2020?"),
+        ("and a year after", ["licences by the end of september 2019"], "and in September 2020"),
         # the latest turn that names a date counts
         ("and a month earlier", ["in 2019?", "in may 2021?", "what is fefta"], "and in April 2021"),
     ],
