@@ -389,6 +389,25 @@ def test_the_sentence_defining_the_asked_term_leads() -> None:
     assert max(plain) - min(plain) < DEFINES_BONUS
 
 
+def test_the_sentence_about_the_questions_named_subject_is_evidence() -> None:
+    """"why did the eu care" (after a question on the WTO case) had quoted Japan's reasons:
+    the subject is a name, a rare term, and the sentence holding it is about whom it asks."""
+    text = "The EU said it had a trade interest in the talks. METI gave two reasons for the rules."
+
+    def idf(term: str) -> float:
+        return 3.8 if term == "eu" else 0.5
+
+    asked = request("why did the eu care", idf=idf)
+    cands = candidates([passage("wto", text, 1)], AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), idf, asked.qtype)
+    eu, meti = cands
+    assert eu.names_subject and not meti.names_subject
+    common = request("why did japan care", idf=idf)  # "japan": in nearly every sentence
+    score(cands, common.question, common.query_vector, SentenceCache(EMBEDDER), idf,
+          common.qtype)  # fmt: skip
+    assert not any(c.names_subject for c in cands)
+
+
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
     from bot.dates import question_as_of
 

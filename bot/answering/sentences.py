@@ -86,6 +86,17 @@ ASKED_TERM = re.compile(
     re.IGNORECASE,
 )
 
+# "why did the eu care": the question's subject, when it is a name (a rare term, not "japan" or
+# "korea", which nearly every sentence holds), is who the answer is about; a sentence without it
+# answers about someone else ("METI gave two reasons ..."). Swept 0.1 only (dev neutral).
+SUBJECT_BONUS = 0.1
+SUBJECT_IDF = 3.0
+ASKED_SUBJECT = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+|ok\s+)?(?:why|how|when|what|where|who)\s+(?:did|does|do|has|had|"
+    r"would|could|will)\s+(?:the\s+)?([\w-]+)",
+    re.IGNORECASE,
+)
+
 # A term this rare (BM25 idf; the rarest course words score about 5.1) is a name or a code.
 # A sentence holding two or more such terms of the question, all of them, names what is asked
 # ("who is yasutoshi nishimura"), however far a name-only question's vector is from it.
@@ -303,6 +314,7 @@ def score(
     state_bonus = not wants_date and (qtype.asks_state or not past)
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
     defines = _definition_of(focus or question)
+    subject = _subject_of(focus or question, idf)
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -319,15 +331,26 @@ def score(
         if state_bonus and is_state(cand) and cand.period is Period.CURRENT:
             bonus += STATE_BONUS
         bonus += _kind_bonus(cand.text, qtype.wants)
-        cand.names_subject = len(rare) >= 2 and rare <= tokens
+        # a sentence holding every rare term of the question, or its subject's name, names
+        # what is asked: evidence however far its vector is ("why did the eu care")
+        cand.names_subject = (len(rare) >= 2 and rare <= tokens) or bool(subject in tokens)
         if asked_move and move_of(cand.text) == -asked_move:
             bonus -= OPPOSITE_MOVE_PENALTY
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
+        if subject and subject in tokens:
+            bonus += SUBJECT_BONUS
         if defines is not None and defines.match(cand.text):
             bonus += DEFINES_BONUS
         cand.score = cand.similarity + bonus
+
+
+def _subject_of(question: str, idf: Callable[[str], float]) -> str:
+    """The question's subject as a search term, when it is a name ("the eu", "seko")."""
+    m = ASKED_SUBJECT.match(question)
+    words = tokenize(m.group(1)) if m else []
+    return words[0] if len(words) == 1 and idf(words[0]) >= SUBJECT_IDF else ""
 
 
 @lru_cache(maxsize=1024)
