@@ -408,6 +408,37 @@ def test_the_sentence_about_the_questions_named_subject_is_evidence() -> None:
     assert not any(c.names_subject for c in cands)
 
 
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("difference between list control and catch all", ("list control", "catch all")),
+        ("explain list control vs catch-all like i'm 12", ("list control", "catch-all")),
+        ("parameter sheet vs item comparison table - what's the difference",
+         ("parameter sheet", "item comparison table")),
+        ("what is an individual licence", None),
+    ],
+)  # fmt: skip
+def test_the_two_things_compared_are_read_from_the_question(question, sides) -> None:
+    assert selection.compared_sides(question) == sides
+
+
+def test_a_comparison_names_both_sides() -> None:
+    """"difference between list control and catch all" had been answered about catch-all
+    alone ("... not list-controlled ..." is no sentence about list control)."""
+    text = (
+        "Catch-all control applies to goods that are not list-controlled. "
+        "Catch-all control needs a licence only when there is a concern. "
+        "List control targets specific items by their specifications."
+    )
+    asked = request("difference between list control and catch all", threshold=0.1)
+    cands = candidates([passage("controls", text, 1)], AS_OF)
+    score(cands, asked.question, asked.query_vector, SentenceCache(EMBEDDER), asked.idf,
+          asked.qtype)  # fmt: skip
+    only_catch_all = cands[:2]
+    both = selection.with_both_sides(only_catch_all, cands, ("list control", "catch all"), 0.1)
+    assert cands[2] in both and len(both) == 3
+
+
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
     from bot.dates import question_as_of
 

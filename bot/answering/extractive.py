@@ -18,10 +18,12 @@ import numpy as np
 from bot.answering.question import QuestionType
 from bot.answering.selection import (
     SCORE_MARGIN,
+    compared_sides,
     current_states,
     earlier_state,
     select,
     select_overview,
+    with_both_sides,
 )
 from bot.answering.sentences import (
     Candidate,
@@ -137,6 +139,9 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
         )
     if not chosen:
         return Composition("", [], True, best)
+    sides = compared_sides(request.question)
+    if sides:
+        chosen = with_both_sides(chosen, cands, sides, request.threshold)
     if not overview:
         chosen += earlier_state(request.question, cands, chosen, request.threshold)
     evidence = set()

@@ -264,6 +264,53 @@ def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]
     return sorted(chosen, key=_event_order)
 
 
+# "the difference between list control and catch all", "parameter sheet vs item comparison
+# table": the two things compared.
+SIDES = re.compile(
+    r"\bdifference\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)(?=\s*(?:[?.!,;(]|\s-\s|\blike\b|$))"
+    r"|^(?:\W*(?:explain|compare)\s+)?(?P<c>[\w' -]+?)\s+(?:vs\.?|versus|compared\s+(?:to|with))\s+"
+    r"(?P<d>.+?)(?=\s*(?:[?.!,;(]|\s-\s|\blike\b|$))",
+    re.IGNORECASE,
+)
+
+
+def compared_sides(question: str) -> tuple[str, str] | None:
+    m = SIDES.search(question)
+    if not m:
+        return None
+    return (m["a"], m["b"]) if m["a"] else (m["c"], m["d"])
+
+
+def with_both_sides(
+    chosen: list[Candidate], cands: list[Candidate], sides: tuple[str, str], threshold: float
+) -> list[Candidate]:
+    """A comparison answered about one side only ("the difference between individual and
+    bulk licence" quoting the bulk licences alone) gets the best sentence naming the other."""
+    out = list(chosen)
+    for side in sides:
+        named = _phrase(side)
+        if named is None or any(named.search(c.text) for c in out):
+            continue
+        naming = [c for c in cands if named.search(c.text) and c.similarity >= threshold * 0.5]
+        if not naming:
+            continue
+        if len(out) >= MAX_SENTENCES:
+            out.remove(min(out, key=lambda c: c.score))
+        out.append(max(naming, key=lambda c: c.score))
+    return out
+
+
+def _phrase(side: str) -> re.Pattern[str] | None:
+    """The side's words in order, as a phrase ("list control", not "list-controlled")."""
+    words = re.findall(r"[\w']+", side)
+    while words and words[0].lower() in {"a", "an", "the", "between"}:
+        words = words[1:]
+    if not words:
+        return None
+    body = r"[\s-]+".join(re.escape(w) for w in words)
+    return re.compile(rf"\b{body}(?:s|es)?\b", re.IGNORECASE)
+
+
 def _event_order(cand: Candidate) -> tuple[int, dt.date, float]:
     """Dated facts first, oldest first; undated ones after, best first."""
     dates = mentioned_dates(cand.text)
