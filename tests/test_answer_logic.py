@@ -684,6 +684,8 @@ def test_putting_back_means_the_return_to_a_list(question: str, returns: bool) -
         ("whose job is it to classify my product, meti's or mine", True),
         ("is it up to us to classify the product", True),
         ("who is responsible for classification", True),
+        ("who decides if my product is listed", True),
+        ("who decided to remove korea from the white list", False),
         ("what job did seko have", False),
     ],
 )

@@ -71,7 +71,9 @@ SYNONYMS = {
     r"(?:kick|kicked|kicking|booted|thrown|struck)(?:\s+[\w'-]+){0,2}\s+off(?=\s+(?:of\s+)?"
     r"(?:the\s+|japan\S*\s+|its\s+|their\s+)?(?:white|list|group|appended))": "removal removed",
     # Everyday words for whose duty something is ("whose job is it to classify").
-    r"whose (?:job|duty|task)|who(?:'s| is) (?:responsible|in charge)|up to (?:me|us|them)":
+    r"whose (?:job|duty|task)|who(?:'s| is) (?:responsible|in charge)|up to (?:me|us|them)"
+    # "who decides if my product is listed": whose duty a classification is
+    r"|who\s+(?:decides|determines|checks|judges|classifies)\s+(?:if|whether)":
         "responsibility",
     "whitelist": "white list Group A",
     "white list": "Group A",  # the list's name since 2 August 2019
