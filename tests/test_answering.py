@@ -280,6 +280,20 @@ def test_a_later_turn_of_a_check_replaces_its_values(tutor: Tutor) -> None:
     assert answer.check["verdict"] == "licence_required"
 
 
+def test_a_later_turn_of_a_check_that_names_another_item_switches_to_it(tutor: Tutor) -> None:
+    """"what about resist" after "is fluorinated polyimide controlled" had been refused as an
+    uncovered product, "fluorinated polyimide resist": the two turns were read as one name."""
+    answer = tutor.ask("what about resist",
+                       AskOptions(history=["is fluorinated polyimide controlled"]))  # fmt: skip
+    assert answer.mode == "checker" and not answer.refused, answer.answer
+    assert answer.check["item"] == "resist"
+    # ... keeping the earlier turn's destination
+    answer = tutor.ask("and 40% hf?",
+                       AskOptions(history=["do i need a licence for resist to korea"]))  # fmt: skip
+    assert answer.check["item"] == "hydrogen_fluoride"
+    assert answer.check["destination"]["code"] == "KR"
+
+
 def test_a_group_question_continues_over_follow_ups(tutor: Tutor) -> None:
     answer = tutor.ask("and in 2019?", AskOptions(history=["is taiwan in group a"]))
     assert answer.mode == "checker" and answer.as_of.year == 2019

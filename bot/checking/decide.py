@@ -180,7 +180,12 @@ class _Decision:
         rules, request = self.rules, self.request
         if request.item:
             return resolve_item(request.item, rules)
-        found = find_items(request.description, rules)
+        # a later turn that names one item switches to it ("is polyimide listed" -> "what
+        # about resist"), as its other values replace the earlier ones
+        named = (find_items(turn, rules) for turn in reversed(request.later))
+        found = next((f for f in named if len(f) == 1), None) or find_items(
+            request.description, rules
+        )
         if len(found) > 1:
             matches = ", ".join(f"{rules.items[i].name} ('{w}')" for i, w in found)
             self.add(rules.meta.ambiguous_item, asks="item", matches=matches)
