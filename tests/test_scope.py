@@ -43,6 +43,7 @@ IN_SCOPE = [
     "Do I need a licence to export resist to Taiwan?",
     # a preposition ends the country's name: the licence is not Germany's
     "our pump isn't on any list, can we ship it to germany without a licence",
+    "hf 55% to germany licence needed?",  # a destination before a bare licence word
     "can we send resist to Taiwan for a trade fair?",
     "Does Japan control exports of resist to the United States?",
     "what does japan do about hf exports to china",  # Japan's rules, China the destination

@@ -57,10 +57,11 @@ def foreign_jurisdiction(text: str, rules: Rules, covered: set[str]) -> Country 
             re.IGNORECASE,
         )
         # ("Germany's own export rules", "German dual-use rules"; a word such as "without"
-        # or "for" after the country ends its name: "to Germany without a licence")
+        # or "for" after the country ends its name: "to Germany without a licence"; and a
+        # destination before a bare licence word: "hf 55% to germany licence needed?")
         asks_country_rules = re.search(
-            rf"\b{name}(?:'s|’s|n)?\s+(?:own\s+)?(?:(?!{FUNCTION_WORDS}\b)[\w-]+\s+){{0,2}}"
-            rf"{RULE_WORDS}\b",
+            rf"(?:\b{name}(?:'s|’s)|(?<!\bto )(?<!\binto )(?<!\bfor )\b{name}n?)\s+(?:own\s+)?"
+            rf"(?:(?!{FUNCTION_WORDS}\b)[\w-]+\s+){{0,2}}{RULE_WORDS}\b",
             text,
             re.IGNORECASE,
         )
