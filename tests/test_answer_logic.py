@@ -283,6 +283,10 @@ def test_questions_about_the_state_on_a_date(question: str, present: bool) -> No
         ("was korea removed from the white list in 2019", None),  # an event: a participle
         ("was the december 2019 resist change an easing", None),  # the date names the change
         ("did japan block the panel request on 29 june 2020", None),
+        # what was required then is a state, whatever the tense (it had quoted 2021 trade
+        # figures, the year's events)
+        ("what licence did exporters need for hf to korea in 2021", dt.date(2021, 1, 1)),
+        ("what happened in 2021", None),
     ],
 )
 def test_a_dated_state_question_takes_its_date_as_viewpoint(question, viewpoint) -> None:

@@ -94,6 +94,12 @@ DATED_VIEW = re.compile(
     r"\b(?:on|in|as of|as at|during|at)\s+(?:\d{1,2}\s+)?(?:[a-z]+\.?\s+)?(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
+# What was required on a date ("what licence did exporters need for hf to korea in 2021") is
+# a state too, whatever the verb's tense: the rule in force then, not the year's events.
+REQUIREMENT = re.compile(
+    r"\b(?:need(?:s|ed)?|requir(?:e|es|ed)|ha(?:ve|s|d)\s+to|must|allowed|permitted)\b",
+    re.IGNORECASE,
+)
 COMPARE = re.compile(r"\b(difference|differ|compare|versus|vs\.?|compared)\b", re.IGNORECASE)
 
 
@@ -133,7 +139,8 @@ def classify(question: str) -> QuestionType:
     "did Japan block ... on 29 June 2020?" ask about events.
     """
     qtype = _classify_type(question.strip())
-    if qtype.event_dates and STATE_ON_DATE.match(question) and DATED_VIEW.search(question):
+    states = STATE_ON_DATE.match(question) or REQUIREMENT.search(question)
+    if qtype.event_dates and states and DATED_VIEW.search(question):
         return replace(qtype, event_dates=(), asks_state=True, viewpoint=qtype.event_dates[-1])
     present = not qtype.event_dates and bool(PRESENT_STATE.search(question))
     return replace(qtype, asks_state=present)
