@@ -892,6 +892,8 @@ ROUTED = [
     # ... or asking whether the shipment is allowed
     ("export hf to taiwan ok?", "TW", None, None),
     ("we ship resist to vietnam next month, is that allowed?", "VN", None, None),
+    ("we export krf resist to korea in 2020 what licence", "KR", date(2020, 12, 31),
+     (date(2020, 1, 1), date(2020, 12, 31))),
 ]
 
 
@@ -923,6 +925,7 @@ def test_routing_recognises_licence_questions(rules, question, destination, day,
         "do korean firms need a licence to re-export japanese resist to china",
         "Can American companies sell EUV resist to Korea without a licence?",
         "exporting to korea is ok now?",  # no item named
+        "what licence do we need to export resist to korea",  # asked first: measured, kept out
     ],
 )
 def test_routing_leaves_ordinary_questions(rules, question):

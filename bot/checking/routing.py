@@ -41,6 +41,10 @@ _INTENT = re.compile(
         rf"(?!.*\b(?:what(?!\s+about)|when|which|who|whom|why|how(?!\s+about)|where)\b)"
         rf".*\b{_LICENCE}"
         r"(?:\s+(?:needed|required|necessary))?\s*\?*\s*$",
+        # "we export krf resist to korea in 2020, what licence": the same shorthand, asked
+        r"^(?!\s*(?:do|does|did|is|are|was|were|can|could|should|would|will|must|what|which|"
+        rf"when|who|why|how)\b).*\b{_SHIP}\w*\b.*,?\s*(?:what|which)\s+(?:kind\s+of\s+)?"
+        rf"{_LICENCE}\s*\??\s*$",
         # "export hf to taiwan ok?", "we ship resist to vietnam next month, is that allowed?"
         rf"^\s*(?:(?:we|i)\s+(?:want\s+to\s+|plan\s+to\s+|will\s+|would\s+like\s+to\s+)?)?"
         rf"{_SHIP}\w*\b.*\b(?:ok|okay|allowed|fine|legal|possible|permitted)\s*\?+\s*$",
