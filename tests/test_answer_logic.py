@@ -443,6 +443,25 @@ def test_a_comparison_names_both_sides() -> None:
     assert cands[2] in both and len(both) == 3
 
 
+@pytest.mark.parametrize(
+    ("text", "asked", "told"),
+    [
+        ("when did korea take japan off its whitelist", -1, 0),
+        ("when did japan take korea off the white list", 1, 1),
+        ("is korea on japan's white list", 1, 1),
+        # its removal from Japan's list, not South Korea's own list
+        ("How many comments did South Korea's white-list removal receive?", 0, 0),
+        ("On 12 August 2019, Korea planned to take Japan off South Korea's whitelist.", -1, -1),
+        ("South Korea returned to Group A on 21 July 2023.", 0, 1),
+    ],
+)
+def test_whose_list_a_question_asks_about_and_a_sentence_tells_of(text, asked, told) -> None:
+    """"when did japan take korea off the whitelist" had quoted Korea's plan "to take Japan off
+    South Korea's whitelist": the same words, the other list."""
+    assert sentences.asked_list_of(text) == asked
+    assert sentences.list_of(text) == told
+
+
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:
     from bot.dates import question_as_of
 

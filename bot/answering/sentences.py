@@ -114,6 +114,18 @@ PAST_QUESTION = re.compile(
 # the removal), so a sentence telling only of the opposite move loses this much.
 OPPOSITE_MOVE_PENALTY = 0.1
 
+# The course's two lists: Japan's "white list" (Group A, Appended Table 3) and South Korea's own
+# "whitelist" (its Ga group). A question that says whose list it means ("japan take korea off
+# the white list") is not answered by a sentence about the other one, which reads the same to
+# the model ("... take Japan off South Korea's whitelist"): such a sentence loses this much.
+OTHER_LIST_PENALTY = 0.1
+JAPANS = re.compile(r"\bwhite\s+list\b|\bgroup\s+a\b|\bappended\s+table\s+3\b", re.IGNORECASE)
+KOREAS = re.compile(
+    r"\b(?:south\s+)?korea(?:'s|’s)\s+(?:own\s+)?(?:whitelist|top\s+group)|\bits\s+own\s+whitelist"
+    r"|\bga(?:-[12])?\s+group|\bga-[12]\b|\bgroup\s+\"?ga\b",
+    re.IGNORECASE,
+)
+
 REMOVAL = re.compile(
     r"\b(?:remov\w*|delet\w*|delist\w*|drop(?:s|ped|ping)?|downgrad\w*|demot\w*|"
     r"exclu\w*|(?:kick\w*|taken|took|struck|knocked|booted)\s+(?:\w+\s+){0,2}off)\b",
@@ -308,6 +320,7 @@ def score(
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
     asked_move = move_of(focus or question)
+    asked_list = asked_list_of(focus or question)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
     # "did japan ban hf?" asks what happened, not the state today
     past = bool(PAST_QUESTION.search(focus or question))
@@ -336,6 +349,8 @@ def score(
         cand.names_subject = (len(rare) >= 2 and rare <= tokens) or bool(subject in tokens)
         if asked_move and move_of(cand.text) == -asked_move:
             bonus -= OPPOSITE_MOVE_PENALTY
+        if asked_list and list_of(cand.text) == -asked_list:
+            bonus -= OTHER_LIST_PENALTY
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
@@ -365,6 +380,40 @@ def _definition_of(question: str) -> re.Pattern[str] | None:
         r"(?:is|are|was|were|means|refers\s+to|stands\s+for)\b",
         re.IGNORECASE,
     )
+
+
+ASKS_JAPANS = re.compile(
+    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b"
+    r"|\bjapan\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
+    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
+    r"\b(?:south\s+)?korea\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
+    re.IGNORECASE,
+)
+ASKS_KOREAS = re.compile(
+    # ("South Korea's white-list removal" is its removal from Japan's list)
+    r"\b(?:south\s+)?korea(?:'s|’s|s)?\s+(?:own\s+)?white[-\s]?list\b"
+    r"(?!\s+(?:removal|deletion|return|restoration|status|exit))"
+    r"|\bits\s+(?:own\s+)?white[-\s]?list\b|\bga(?:-[12])?\b"
+    r"|\bkorea\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
+    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
+    r"\bjapan\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1024)
+def asked_list_of(question: str) -> int:
+    """+1 when the question says the list is Japan's, -1 South Korea's own, else 0 (the
+    glossary's "Group A" added to every "whitelist" says nothing of whose list is meant)."""
+    japans, koreas = bool(ASKS_JAPANS.search(question)), bool(ASKS_KOREAS.search(question))
+    return 0 if japans == koreas else (1 if japans else -1)
+
+
+@lru_cache(maxsize=8192)
+def list_of(text: str) -> int:
+    """+1 when the text speaks of Japan's white list only, -1 of South Korea's own only."""
+    japans, koreas = bool(JAPANS.search(text)), bool(KOREAS.search(text))
+    return 0 if japans == koreas else (1 if japans else -1)
 
 
 @lru_cache(maxsize=8192)

@@ -83,6 +83,14 @@ SYNONYMS = {
 # The course writes "whitelist" for South Korea's own list and "white list" for Japan's; a
 # question that says whose list it means ("japans whitelist") is searched in the course's words.
 JAPANS_LIST = re.compile(r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white-?list\b", re.IGNORECASE)
+# ... and so does one in which Japan acts on South Korea's place on a list ("when did japan take
+# korea off the whitelist"): the list is Japan's.
+JAPAN_MOVES_KOREA = re.compile(
+    r"\bjapan\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|taking|remov\w*|drop\w*|kick\w*|"
+    r"delist\w*|put|puts|putting|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
+    r"\b(?:south\s+)?korea\b[^.?!]{0,25}?\bwhite-?list\b",
+    re.IGNORECASE,
+)
 QUESTION_WORDS = {
     "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
     "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
@@ -214,6 +222,8 @@ def build_query(
     """Standalone query = the question + English for foreign terms + topic of earlier turns."""
     terms = terms or {}
     question = JAPANS_LIST.sub("Japan's white list", question)
+    if JAPAN_MOVES_KOREA.search(question):
+        question = re.sub(r"\bwhite-?list\b", "white list", question, flags=re.IGNORECASE)
     translated = translate_terms(question, terms)
     non_english = bool(CJK.search(question))
     parts = [question, *translated, *synonyms_for(question)]
