@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 
 from bot.dates import mentioned_dates
 
@@ -218,6 +219,7 @@ DEFINITION_FACT = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)  # the corpus's sentences recur from question to question
 def contains_kind(sentence: str, kind: AnswerKind) -> bool:
     """True when the sentence holds a fact of the kind the question expects."""
     if kind is AnswerKind.DATE:

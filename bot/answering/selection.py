@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from bot.answering.sentences import Candidate, is_state
 from bot.dates import Period, mentioned_dates
@@ -135,11 +136,9 @@ def _announced(
         if whole_lists and is_list_item(lead):
             items = _list_around(lead, cands)
         out.extend(c for c in items if c not in chosen and c not in out)
-        m = ANNOUNCES.search(lead.text)
-        if not m:
+        count = _announced_count(lead.text)
+        if not count:
             continue
-        word = m.group(1).lower()
-        count = int(word) if word.isdigit() else COUNT_WORDS[word]
         after = sorted(
             (
                 c
@@ -182,6 +181,17 @@ def _run(start: Candidate, cands: list[Candidate], step: int) -> list[Candidate]
         run.append(same[i])
         i += step
     return run
+
+
+@lru_cache(maxsize=8192)
+def _announced_count(text: str) -> int:
+    """How many sentences the text announces ("three dates"), 0 for none. Cached: the choice
+    of an answer asks it of every chosen sentence at every step."""
+    m = ANNOUNCES.search(text)
+    if not m:
+        return 0
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else COUNT_WORDS[word]
 
 
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:

@@ -166,14 +166,18 @@ def load_terms(path: str) -> dict[str, str]:
     return dict(sorted(terms.items(), key=lambda kv: -len(kv[0])))
 
 
+# Compiled once: every question is matched against each of them several times.
+_SYNONYM_PATTERNS = [(re.compile(rf"\b{word}\b", re.I), extra) for word, extra in SYNONYMS.items()]
+
+
 def synonyms_for(text: str) -> list[str]:
-    return [extra for word, extra in SYNONYMS.items() if re.search(rf"\b{word}\b", text, re.I)]
+    return [extra for pattern, extra in _SYNONYM_PATTERNS if pattern.search(text)]
 
 
 def plain_words(question: str) -> str:
     """The question without the words this module already maps to course terms ("reversed")."""
-    for word in SYNONYMS:
-        question = re.sub(rf"\b{word}\b", " ", question, flags=re.IGNORECASE)
+    for pattern, _ in _SYNONYM_PATTERNS:
+        question = pattern.sub(" ", question)
     return question
 
 
