@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answering import selection, sentences
+from bot.answering import question_cues, selection, sentences
 from bot.answering.extractive import ComposeRequest, SentenceCache, candidates, compose, score
 from bot.answering.question import AnswerKind, classify, contains_kind
+from bot.answering.question_cues import DEFINES_BONUS, move_of
 from bot.answering.scope_model import FEATURE_NAMES, ScopeFeatures, ScopeModel, cues
-from bot.answering.sentences import DEFINES_BONUS, move_of
 from bot.retrieval.embedder import Embedder, HashingEmbedder
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
@@ -170,9 +170,9 @@ def test_a_sentence_telling_of_the_opposite_move_loses(monkeypatch) -> None:
               asked.qtype)  # fmt: skip
         return {"removal" if "removal" in c.text else "return": c.score for c in cands}
 
-    penalty = sentences.OPPOSITE_MOVE_PENALTY
+    penalty = question_cues.OPPOSITE_MOVE_PENALTY
     penalised = scores()
-    monkeypatch.setattr(sentences, "OPPOSITE_MOVE_PENALTY", 0.0)
+    monkeypatch.setattr(question_cues, "OPPOSITE_MOVE_PENALTY", 0.0)
     plain = scores()
     assert penalty > 0
     assert penalised["return"] == pytest.approx(plain["return"])
@@ -458,8 +458,8 @@ def test_a_comparison_names_both_sides() -> None:
 def test_whose_list_a_question_asks_about_and_a_sentence_tells_of(text, asked, told) -> None:
     """"when did japan take korea off the whitelist" had quoted Korea's plan "to take Japan off
     South Korea's whitelist": the same words, the other list."""
-    assert sentences.asked_list_of(text) == asked
-    assert sentences.list_of(text) == told
+    assert question_cues.asked_list_of(text) == asked
+    assert question_cues.list_of(text) == told
 
 
 def test_a_year_with_a_word_is_read_as_its_last_day() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
+from bot.answering.question_cues import QuestionCues
 from bot.dates import Period, mentioned_dates, names_a_day, period_of, starts_after
 from bot.retrieval.disk_cache import load_vectors, save_vectors, vectors_file
 from bot.retrieval.embedder import Embedder
@@ -75,28 +76,6 @@ COARSE_DATE_SHARE = 0.5
 # "What happened on 22 November 2019?" is answered by sentences that name that day.
 EVENT_DATE_BONUS = 0.15
 
-# "what is group a", "explain catch-all controls": the sentence that has the asked-about term as
-# its subject and says what it is ("Group A is the former white list") defines it; a sentence
-# on a sibling term ("Group C is all other countries ...") reads almost the same to the model.
-DEFINES_BONUS = 0.2
-ASKED_TERM = re.compile(
-    r"^\s*(?:so\s+|ok\s+|and\s+)?(?:what(?:'s|\s+is|\s+are|\s+was|\s+were)|whats|define|"
-    r"explain|meaning\s+of)\s+(?:an?\s+|the\s+)?(?P<term>[\w'\"-]+(?:\s+[\w'\"-]+){0,4}?)"
-    r"(?:\s+(?:anyway|exactly|again|mean|means|simply|briefly|please))*\s*\??\s*$",
-    re.IGNORECASE,
-)
-
-# "why did the eu care": the question's subject, when it is a name (a rare term, not "japan" or
-# "korea", which nearly every sentence holds), is who the answer is about; a sentence without it
-# answers about someone else ("METI gave two reasons ..."). Swept 0.1 only (dev neutral).
-SUBJECT_BONUS = 0.1
-SUBJECT_IDF = 3.0
-ASKED_SUBJECT = re.compile(
-    r"^\s*(?:so\s+|and\s+|but\s+|ok\s+)?(?:why|how|when|what|where|who)\s+(?:did|does|do|has|had|"
-    r"would|could|will)\s+(?:the\s+)?([\w-]+)",
-    re.IGNORECASE,
-)
-
 # A term this rare (BM25 idf; the rarest course words score about 5.1) is a name or a code.
 # A sentence holding two or more such terms of the question, all of them, names what is asked
 # ("who is yasutoshi nishimura"), however far a name-only question's vector is from it.
@@ -107,37 +86,6 @@ RARE_IDF = 4.5
 PAST_QUESTION = re.compile(
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:did|didn'?t|was|were|wasn'?t|weren'?t|had)\b", re.I
 )
-
-# The course's story is a removal and a return: Korea taken off Japan's list and put back,
-# Japan dropped from Korea's list and restored. Sentence vectors hardly tell the two apart
-# ("when did the cabinet approve korea's return" was answered with the Cabinet's approval of
-# the removal), so a sentence telling only of the opposite move loses this much.
-OPPOSITE_MOVE_PENALTY = 0.1
-
-# The course's two lists: Japan's "white list" (Group A, Appended Table 3) and South Korea's own
-# "whitelist" (its Ga group). A question that says whose list it means ("japan take korea off
-# the white list") is not answered by a sentence about the other one, which reads the same to
-# the model ("... take Japan off South Korea's whitelist"): such a sentence loses this much.
-OTHER_LIST_PENALTY = 0.1
-JAPANS = re.compile(r"\bwhite\s+list\b|\bgroup\s+a\b|\bappended\s+table\s+3\b", re.IGNORECASE)
-KOREAS = re.compile(
-    r"\b(?:south\s+)?korea(?:'s|’s)\s+(?:own\s+)?(?:whitelist|top\s+group)|\bits\s+own\s+whitelist"
-    r"|\bga(?:-[12])?\s+group|\bga-[12]\b|\bgroup\s+\"?ga\b",
-    re.IGNORECASE,
-)
-
-REMOVAL = re.compile(
-    r"\b(?:remov\w*|delet\w*|delist\w*|drop(?:s|ped|ping)?|downgrad\w*|demot\w*|"
-    r"exclu\w*|(?:kick\w*|taken|took|struck|knocked|booted)\s+(?:\w+\s+){0,2}off)\b",
-    re.IGNORECASE,
-)
-RETURN = re.compile(
-    r"\b(?:return\w*|restor\w*|reinstat\w*|readmit\w*|re-?add\w*|"
-    r"(?:put|puts|putting|added|adds?|brought|bring\w*|let|took|take\w*)\s+(?:\w+\s+){0,3}?back"
-    r"|back\s+(?:in|into|on|onto|to)\s+(?!\d))",
-    re.IGNORECASE,
-)
-
 
 # Sentence vectors written to disk: the most recent ones, at most this often.
 MAX_STORED_SENTENCES = 20_000
@@ -319,15 +267,12 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
-    asked_move = move_of(focus or question)
-    asked_list = asked_list_of(focus or question)
+    cues = QuestionCues.of(focus or question, idf)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
     # "did japan ban hf?" asks what happened, not the state today
     past = bool(PAST_QUESTION.search(focus or question))
     state_bonus = not wants_date and (qtype.asks_state or not past)
     overlap_of, own_overlap_of = (_overlap_with(t, idf, FOCUS_POWER) for t in (terms, own))
-    defines = _definition_of(focus or question)
-    subject = _subject_of(focus or question, idf)
     for cand, vector, sim in zip(cands, vectors, sims, strict=True):
         cand.vector = vector
         cand.similarity = float(sim)
@@ -346,81 +291,14 @@ def score(
         bonus += _kind_bonus(cand.text, qtype.wants)
         # a sentence holding every rare term of the question, or its subject's name, names
         # what is asked: evidence however far its vector is ("why did the eu care")
-        cand.names_subject = (len(rare) >= 2 and rare <= tokens) or bool(subject in tokens)
-        if asked_move and move_of(cand.text) == -asked_move:
-            bonus -= OPPOSITE_MOVE_PENALTY
-        if asked_list and list_of(cand.text) == -asked_list:
-            bonus -= OTHER_LIST_PENALTY
+        cand.names_subject = (len(rare) >= 2 and rare <= tokens) or (
+            bool(cues.subject) and cues.subject in tokens
+        )
+        bonus += cues.adjustment(cand.text, tokens)
         if _names_event_date(cand.text, qtype.event_dates):
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
-        if subject and subject in tokens:
-            bonus += SUBJECT_BONUS
-        if defines is not None and defines.match(cand.text):
-            bonus += DEFINES_BONUS
         cand.score = cand.similarity + bonus
-
-
-def _subject_of(question: str, idf: Callable[[str], float]) -> str:
-    """The question's subject as a search term, when it is a name ("the eu", "seko")."""
-    m = ASKED_SUBJECT.match(question)
-    words = tokenize(m.group(1)) if m else []
-    return words[0] if len(words) == 1 and idf(words[0]) >= SUBJECT_IDF else ""
-
-
-@lru_cache(maxsize=1024)
-def _definition_of(question: str) -> re.Pattern[str] | None:
-    """For "what is X?": a sentence that opens with X as its subject and says what it is."""
-    m = ASKED_TERM.match(question)
-    if not m:
-        return None
-    term = r"[\s-]+".join(re.escape(w) for w in m["term"].split())
-    return re.compile(
-        rf"^(?:the\s+|an?\s+)?{term}s?\b(?:\s*\([^)]*\))?(?:\s+\w+)?\s+"
-        r"(?:is|are|was|were|means|refers\s+to|stands\s+for)\b",
-        re.IGNORECASE,
-    )
-
-
-ASKS_JAPANS = re.compile(
-    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b"
-    r"|\bjapan\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
-    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
-    r"\b(?:south\s+)?korea\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
-    re.IGNORECASE,
-)
-ASKS_KOREAS = re.compile(
-    # ("South Korea's white-list removal" is its removal from Japan's list)
-    r"\b(?:south\s+)?korea(?:'s|’s|s)?\s+(?:own\s+)?white[-\s]?list\b"
-    r"(?!\s+(?:removal|deletion|return|restoration|status|exit))"
-    r"|\bits\s+(?:own\s+)?white[-\s]?list\b|\bga(?:-[12])?\b"
-    r"|\bkorea\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
-    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
-    r"\bjapan\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
-    re.IGNORECASE,
-)
-
-
-@lru_cache(maxsize=1024)
-def asked_list_of(question: str) -> int:
-    """+1 when the question says the list is Japan's, -1 South Korea's own, else 0 (the
-    glossary's "Group A" added to every "whitelist" says nothing of whose list is meant)."""
-    japans, koreas = bool(ASKS_JAPANS.search(question)), bool(ASKS_KOREAS.search(question))
-    return 0 if japans == koreas else (1 if japans else -1)
-
-
-@lru_cache(maxsize=8192)
-def list_of(text: str) -> int:
-    """+1 when the text speaks of Japan's white list only, -1 of South Korea's own only."""
-    japans, koreas = bool(JAPANS.search(text)), bool(KOREAS.search(text))
-    return 0 if japans == koreas else (1 if japans else -1)
-
-
-@lru_cache(maxsize=8192)
-def move_of(text: str) -> int:
-    """-1 when the text tells of a removal only, +1 of a return only, else 0."""
-    removal, back = bool(REMOVAL.search(text)), bool(RETURN.search(text))
-    return 0 if removal == back else (1 if back else -1)
 
 
 def _kind_bonus(text: str, wants: AnswerKind) -> float:
