@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.retrieval.lexical import tokenize
+from bot.retrieval.query import JAPAN_MOVES_KOREA, KOREA_MOVES_JAPAN
 
 # "what is group a", "explain catch-all controls": the sentence that has the asked-about term as
 # its subject and says what it is ("Group A is the former white list") defines it; a sentence
@@ -90,21 +91,12 @@ def _definition_of(question: str) -> re.Pattern[str] | None:
     )
 
 
-ASKS_JAPANS = re.compile(
-    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b"
-    r"|\bjapan\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
-    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
-    r"\b(?:south\s+)?korea\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
-    re.IGNORECASE,
-)
+ASKS_JAPANS = re.compile(r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b", re.IGNORECASE)
 ASKS_KOREAS = re.compile(
     # ("South Korea's white-list removal" is its removal from Japan's list)
     r"\b(?:south\s+)?korea(?:'s|’s|s)?\s+(?:own\s+)?white[-\s]?list\b"
     r"(?!\s+(?:removal|deletion|return|restoration|status|exit))"
-    r"|\bits\s+(?:own\s+)?white[-\s]?list\b|\bga(?:-[12])?\b"
-    r"|\bkorea\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|remov\w*|drop\w*|kick\w*|delist\w*|"
-    r"put|puts|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
-    r"\bjapan\b[^.?!]{0,25}?\bwhite[-\s]?list\b",
+    r"|\bits\s+(?:own\s+)?white[-\s]?list\b|\bga(?:-[12])?\b",
     re.IGNORECASE,
 )
 
@@ -113,7 +105,8 @@ ASKS_KOREAS = re.compile(
 def asked_list_of(question: str) -> int:
     """+1 when the question says the list is Japan's, -1 South Korea's own, else 0 (the
     glossary's "Group A" added to every "whitelist" says nothing of whose list is meant)."""
-    japans, koreas = bool(ASKS_JAPANS.search(question)), bool(ASKS_KOREAS.search(question))
+    japans = bool(ASKS_JAPANS.search(question) or JAPAN_MOVES_KOREA.search(question))
+    koreas = bool(ASKS_KOREAS.search(question) or KOREA_MOVES_JAPAN.search(question))
     return 0 if japans == koreas else (1 if japans else -1)
 
 

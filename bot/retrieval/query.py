@@ -85,12 +85,18 @@ SYNONYMS = {
 JAPANS_LIST = re.compile(r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white-?list\b", re.IGNORECASE)
 # ... and so does one in which Japan acts on South Korea's place on a list ("when did japan take
 # korea off the whitelist"): the list is Japan's.
-JAPAN_MOVES_KOREA = re.compile(
-    r"\bjapan\w*\b[^.?!]{0,40}?\b(?:take|takes|took|taken|taking|remov\w*|drop\w*|kick\w*|"
-    r"delist\w*|put|puts|putting|add\w*|return\w*|restor\w*|brought|bring\w*)\b[^.?!]{0,15}?"
-    r"\b(?:south\s+)?korea\b[^.?!]{0,25}?\bwhite-?list\b",
-    re.IGNORECASE,
-)
+def moves_on_list(mover: str, moved: str) -> re.Pattern[str]:
+    """`mover` taking `moved` off a (white) list or putting it back: the list is `mover`'s."""
+    return re.compile(
+        rf"\b{mover}\w*\b[^.?!]{{0,40}}?\b(?:take|takes|took|taken|taking|remov\w*|drop\w*|"
+        r"kick\w*|delist\w*|put|puts|putting|add\w*|return\w*|restor\w*|brought|bring\w*)\b"
+        rf"[^.?!]{{0,15}}?\b{moved}\b[^.?!]{{0,25}}?\bwhite[-\s]?list\b",
+        re.IGNORECASE,
+    )
+
+
+JAPAN_MOVES_KOREA = moves_on_list("japan", r"(?:south\s+)?korea")
+KOREA_MOVES_JAPAN = moves_on_list("korea", "japan")
 QUESTION_WORDS = {
     "what", "when", "which", "who", "whom", "why", "how", "where", "does", "did", "do",
     "is", "are", "was", "were", "can", "could", "would", "should", "tell", "explain", "about",
