@@ -129,7 +129,7 @@ class QuestionCues:
     """The cues of one question (a follow-up's own words when it has them)."""
 
     move: int = 0  # -1 a removal, +1 a return, 0 neither or both
-    list: int = 0  # +1 Japan's white list, -1 South Korea's own whitelist, 0 not said
+    whose_list: int = 0  # +1 Japan's white list, -1 South Korea's own whitelist, 0 not said
     subject: str = ""  # a named subject as a search term ("eu"), or ""
     defines: re.Pattern[str] | None = None  # for "what is X": a sentence defining X
 
@@ -146,7 +146,7 @@ class QuestionCues:
         change = 0.0
         if self.move and move_of(text) == -self.move:
             change -= OPPOSITE_MOVE_PENALTY
-        if self.list and list_of(text) == -self.list:
+        if self.whose_list and list_of(text) == -self.whose_list:
             change -= OTHER_LIST_PENALTY
         if self.subject and self.subject in tokens:
             change += SUBJECT_BONUS
