@@ -61,16 +61,11 @@ def _pattern(pairs: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w(]){words}(?![\w)])", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    return common_english_words()
-
-
 def _expand(match: re.Match[str], question: str, abbreviations: dict[str, str]) -> str:
     typed = match.group(0)
     short = next(s for s in abbreviations if s.lower() == typed.lower())
     long = abbreviations[short]
-    if typed != short and typed.lower() in _english_words():
+    if typed != short and typed.lower() in common_english_words():
         return typed  # "us", "ear": the English word, unless written as the documents write it
     if long.lower() in question.lower():
         return typed
