@@ -452,7 +452,10 @@ def test_a_comparison_names_both_sides() -> None:
         # its removal from Japan's list, not South Korea's own list
         ("How many comments did South Korea's white-list removal receive?", 0, 0),
         ("On 12 August 2019, Korea planned to take Japan off South Korea's whitelist.", -1, -1),
-        ("South Korea returned to Group A on 21 July 2023.", 0, 1),
+        # "Group A" is Japan's name for its list; "Ga" and "Na" are South Korea's groups
+        ("South Korea returned to Group A on 21 July 2023.", 1, 1),
+        ("is korea a group a country", 1, 1),
+        ("South Korea's group \"Na\" (나) is all other countries.", 0, -1),
     ],
 )
 def test_whose_list_a_question_asks_about_and_a_sentence_tells_of(text, asked, told) -> None:

@@ -97,6 +97,7 @@ class ComposeRequest:
     min_coverage: float
     qtype: QuestionType
     focus: str = ""  # a follow-up's own words, without the topic carried from earlier turns
+    typed: str = ""  # the words the user typed (corrected), without translations or synonyms
 
 
 # "what types of bulk licence are there", "the different kinds of resist": the list, whole.
@@ -112,7 +113,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     cands = candidates(hits, request.as_of)
     score(
         cands, request.question, request.query_vector, cache, request.idf, request.qtype,
-        request.focus,
+        request.focus, request.typed,
     )
     best = max((c.similarity for c in cands), default=0.0)
     chosen: list[Candidate] = []

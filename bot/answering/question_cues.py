@@ -53,7 +53,7 @@ OTHER_LIST_PENALTY = 0.1
 JAPANS = re.compile(r"\bwhite\s+list\b|\bgroup\s+a\b|\bappended\s+table\s+3\b", re.IGNORECASE)
 KOREAS = re.compile(
     r"\b(?:south\s+)?korea(?:'s|’s)\s+(?:own\s+)?(?:whitelist|top\s+group)|\bits\s+own\s+whitelist"
-    r"|\bga(?:-[12])?\s+group|\bga-[12]\b|\bgroup\s+\"?ga\b",
+    r"|\b(?:ga|na)(?:-[12])?\s+group|\bga-[12]\b|\bgroup\s+\"?(?:ga|na)\b",
     re.IGNORECASE,
 )
 
@@ -91,7 +91,10 @@ def _definition_of(question: str) -> re.Pattern[str] | None:
     )
 
 
-ASKS_JAPANS = re.compile(r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b", re.IGNORECASE)
+# "Group A" is Japan's name for its list; South Korea's groups are "Ga" and "Na".
+ASKS_JAPANS = re.compile(
+    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b|\bgroup\s+a\b", re.IGNORECASE
+)
 ASKS_KOREAS = re.compile(
     # ("South Korea's white-list removal" is its removal from Japan's list)
     r"\b(?:south\s+)?korea(?:'s|’s|s)?\s+(?:own\s+)?white[-\s]?list\b"

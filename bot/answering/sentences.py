@@ -252,9 +252,14 @@ def score(
     idf: Callable[[str], float],
     qtype: QuestionType | None = None,
     focus: str = "",
+    typed: str = "",
 ) -> None:
     """Similarity to the question, nudged by rare shared terms, the kind of fact the question
-    asks for (a date for 'when', a number for 'how many'), and the day it names."""
+    asks for (a date for 'when', a number for 'how many'), and the day it names.
+
+    The cues (whose list, which move, the subject) are read from what the user typed: the
+    glossary adds "Group A" to every "whitelist", which says nothing of whose list is meant.
+    """
     if not cands:
         return
     qtype = qtype or classify(question)
@@ -267,7 +272,7 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
-    cues = QuestionCues.of(focus or question, idf)
+    cues = QuestionCues.of(typed or focus or question, idf)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
     # "did japan ban hf?" asks what happened, not the state today
     past = bool(PAST_QUESTION.search(focus or question))

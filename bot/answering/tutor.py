@@ -244,6 +244,7 @@ class Tutor:
             min_coverage=0.0 if self.scope_model else self.settings.min_coverage,
             qtype=asked.qtype,
             focus=query.focus if query.carried_terms else "",
+            typed=asked.corrected,
         )
         composition = compose(found.candidates, request, self.cache)
         features = self._scope_features(asked.corrected, found.hits, composition, request, lexical)
