@@ -779,3 +779,22 @@ def test_filler_words_stay_out_of_the_question_vector() -> None:
     assert without_filler("ok so basically what is catch-all, pls") == "what is catch-all,"
     assert without_filler("is resist treated like hf") == "is resist treated like hf"
     assert without_filler("ok thanks") == "ok thanks"
+
+
+def test_an_overview_quotes_a_documents_earliest_event_near_its_best_sentence() -> None:
+    """"how did korea respond?" had led with the 2023 return, the epilogue of the document on
+    Korea's 2019 counter-measures; a sentence far below the best, or one naming the asked day's
+    sentence, is left alone."""
+    text = (
+        "On 24 April 2023, South Korea returned Japan to its top group. "
+        "On 2 August 2019, South Korea said it would drop Japan from its own list. "
+        "On 1 July 2019, Japan announced its measures"
+    )
+    late, early, earliest = candidates([passage("counter", text, 1)], AS_OF)
+    late.score, early.score, earliest.score = 0.73, 0.66, 0.40
+    for cand in (late, early, earliest):
+        cand.similarity = 0.5
+    picked = selection._earliest_near(late, [late, early, earliest], 0.1)
+    assert picked.text == early.text and picked.score == late.score
+    late.names_day = True  # "what happened on 24 april 2023": that day's sentence stays
+    assert selection._earliest_near(late, [late, early, earliest], 0.1) is late

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from bot.answering.sentences import Candidate, is_state
-from bot.dates import Period, mentioned_dates
+from bot.dates import Period, mentioned_dates, names_a_day
 
 MAX_SENTENCES = 6
 
@@ -35,6 +35,9 @@ NEXT_SENTENCE_BONUS = 0.05
 OVERVIEW_DOCS = 4
 
 OVERVIEW_MARGIN = 0.05
+
+# An overview quotes a document's earliest dated event within this much of its best sentence.
+EARLIEST_EVENT_MARGIN = 0.1
 
 
 def current_states(current: list[Candidate], threshold: float) -> list[Candidate]:
@@ -263,6 +266,7 @@ def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]
     if not best_by_doc:
         return []
     ranked = sorted(best_by_doc.values(), key=lambda c: -c.score)
+    ranked = [_earliest_near(best, cands, threshold) for best in ranked]
     top = ranked[0].score
     chosen: list[Candidate] = []
     for cand in ranked:
@@ -325,3 +329,28 @@ def _event_order(cand: Candidate) -> tuple[int, dt.date, float]:
     """Dated facts first, oldest first; undated ones after, best first."""
     dates = mentioned_dates(cand.text)
     return (0, min(dates), -cand.score) if dates else (1, dt.date.max, -cand.score)
+
+
+def _earliest_near(best: Candidate, cands: list[Candidate], threshold: float) -> Candidate:
+    """The document's earliest dated event close to its best sentence, which an overview quotes
+    instead, with the best one's score: an overview tells the story from its start, and a
+    document's best sentence is often its epilogue ("how did korea respond?" had led with the
+    2023 return, not the 2019 counter-measures). A question naming its day keeps that day's
+    sentence; an undated or year-only sentence, or one leaning on the sentence before, is
+    never the earliest."""
+    if best.names_day or not names_a_day(best.text):
+        return best
+    near = [
+        c
+        for c in cands
+        if c.hit.doc_id == best.hit.doc_id
+        and c.period is Period.CURRENT
+        and c.score >= best.score - EARLIEST_EVENT_MARGIN
+        and c.similarity >= threshold * 0.8
+        and names_a_day(c.text)
+        and not c.leans_back
+    ]
+    first = min(near, key=lambda c: min(mentioned_dates(c.text)), default=best)
+    if min(mentioned_dates(first.text)) >= min(mentioned_dates(best.text)):
+        return best
+    return replace(first, score=best.score)
