@@ -798,3 +798,24 @@ def test_an_overview_quotes_a_documents_earliest_event_near_its_best_sentence() 
     assert picked.text == early.text and picked.score == late.score
     late.names_day = True  # "what happened on 24 april 2023": that day's sentence stays
     assert selection._earliest_near(late, [late, early, earliest], 0.1) is late
+
+
+def test_a_short_answer_is_filled_from_its_lead_document_within_the_wider_margin() -> None:
+    """One sentence about the meeting stops at the score margin before the one naming who came;
+    the fill adds it from the same document, but never a sentence of another document, one far
+    below the lead, or a repeat."""
+    text = (
+        "The two sides met for five hours in a storeroom in Tokyo. "
+        "Iwamatsu led the Japanese side of the meeting. "
+        "The room had no table cloth and the tea was not served"
+    )
+    lead, names, far = candidates([passage("meeting", text, 1)], AS_OF)
+    (other,) = candidates([passage("other", "Another document tells of the meeting too", 2)], AS_OF)
+    for cand, points in ((lead, 0.8), (names, 0.5), (far, 0.2), (other, 0.79)):
+        cand.score, cand.similarity = points, 0.5
+        cand.vector = EMBEDDER.encode([cand.text])[0]
+    pool = [lead, names, far, other]
+    assert selection.filled([lead], pool, 0.1) == [names]
+    assert selection.filled([lead, names, far], pool, 0.1) == []  # long enough already
+    twin = replace(names, score=0.6)  # the same sentence from an overlapping chunk
+    assert selection.filled([lead], [lead, names, twin], 0.1) == [twin]

@@ -21,6 +21,7 @@ from bot.answering.selection import (
     compared_sides,
     current_states,
     earlier_state,
+    filled,
     select,
     select_overview,
     with_both_sides,
@@ -143,17 +144,21 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     sides = compared_sides(request.question)
     if sides:
         chosen = with_both_sides(chosen, cands, sides, request.threshold)
+    # The fill rounds off what is quoted; whether the question is answered is judged without it.
+    extra: list[Candidate] = []
+    earlier: list[Candidate] = []
     if not overview:
-        chosen += earlier_state(request.question, cands, chosen, request.threshold)
+        extra = filled(chosen, cands, request.threshold)
+        earlier = earlier_state(request.question, cands, chosen + extra, request.threshold)
     evidence = set()
-    for cand in chosen:
+    for cand in chosen + earlier:
         meta = cand.hit.metadata
         evidence |= set(tokenize(f"{meta['title']} {meta['section']} {cand.hit.text}"))
     known = {t for t in request.coverage_terms if request.knows(t)}
     coverage = weighted_overlap(known, evidence, request.idf)
     if coverage < request.min_coverage:
         return Composition("", [], True, best, coverage)
-    lines, citations = _lines(chosen, overview, request.qtype.broad)
+    lines, citations = _lines(chosen + extra + earlier, overview, request.qtype.broad)
     text = answer_text(lines, request.as_of)
     return Composition(text, citations, False, best, coverage, lines)
 

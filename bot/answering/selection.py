@@ -39,6 +39,11 @@ OVERVIEW_MARGIN = 0.05
 # An overview quotes a document's earliest dated event within this much of its best sentence.
 EARLIEST_EVENT_MARGIN = 0.1
 
+# A short answer is filled to this many sentences from its lead document, within this margin.
+MIN_SENTENCES = 3
+
+FILL_MARGIN = 0.45
+
 
 def current_states(current: list[Candidate], threshold: float) -> list[Candidate]:
     """For a question about the state today: the state documents, when an event would lead.
@@ -195,6 +200,37 @@ def _announced_count(text: str) -> int:
         return 0
     word = m.group(1).lower()
     return int(word) if word.isdigit() else COUNT_WORDS[word]
+
+
+def filled(chosen: list[Candidate], cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """Sentences from the lead's own document and period that round off a short answer.
+
+    The lead document was picked as the one that answers; a one- or two-sentence answer then
+    often stops at the score margin just before the sentence holding the asked fact (the
+    date beside the event, the name beside the meeting). Within the lead document a wider
+    margin is safe: the extra sentences tell more of the same story, never another one.
+    """
+    if not chosen or len(chosen) >= MIN_SENTENCES:
+        return []
+    lead = chosen[0]
+    pool = sorted(
+        (
+            c
+            for c in cands
+            if c.hit.doc_id == lead.hit.doc_id
+            and c.period is lead.period
+            and c.score >= lead.score - FILL_MARGIN
+            and c.similarity >= threshold * 0.8
+        ),
+        key=lambda c: -c.score,
+    )
+    extra: list[Candidate] = []
+    for cand in pool:
+        if len(chosen) + len(extra) >= MIN_SENTENCES:
+            break
+        if cand not in chosen and not any(_repeats(cand, c) for c in (*chosen, *extra)):
+            extra.append(cand)
+    return extra
 
 
 def _as_evidence(cand: Candidate, threshold: float) -> Candidate:
