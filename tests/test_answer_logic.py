@@ -79,6 +79,12 @@ def test_embedder_protocol_and_determinism() -> None:
         ("difference between general bulk and individual licence", "compare", True),
         ("what % of the comments backed it", "how-many", False),
         ("which japanese firms did that ruling hit", "who", False),
+        # "when" after another question word joins a clause; after "and" it asks a second time
+        ("who was meti minister when korea got put back", "who", False),
+        ("which licence did we need when korea was in group b", "other", False),
+        ("is korea on the white list when it ships", "yes-no", False),
+        ("who came and when", "when", False),
+        ("tell me when korea was removed", "when", False),
     ],
 )
 def test_question_types(question: str, name: str, broad: bool) -> None:
@@ -695,6 +701,9 @@ def test_making_up_means_the_settlement_only_when_it_ends_the_clause(
         ("when was korea brought back to group a", True),
         ("when was korea reinstated as a white country", True),
         ("they took the licences back in 2019", False),  # "back in 2019" is a time
+        ("when was korea put back?", True),
+        ("who was meti minister when korea got put back", True),
+        ("we took the product back", False),  # took back: a retraction, not a return
         ("when did korea put japan on its own list", False),
     ],
 )

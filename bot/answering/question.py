@@ -165,6 +165,21 @@ def _event_dates(text: str) -> tuple[dt.date, ...]:
     return tuple(kept)
 
 
+# A question word before "when" makes it a conjunction ("who was minister when korea was put
+# back" asks for a person), unless "and"/"or" joins a second question ("who came and when").
+EARLIER_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|which|why|how|where)\b", re.I)
+
+
+def _asks_when(text: str) -> bool:
+    m = WHEN.search(text)
+    if not m:
+        return False
+    before = text[: m.start()]
+    if re.search(r"\b(?:and|or)\s*$", before):
+        return True
+    return not (EARLIER_QUESTION_WORD.search(before) or YES_NO.match(text))
+
+
 def _classify_type(text: str) -> QuestionType:
     """The first match in a fixed order of specificity."""
     dates = _event_dates(text)
@@ -173,7 +188,7 @@ def _classify_type(text: str) -> QuestionType:
         return QuestionType("identifier", (AnswerKind.IDENTIFIER,), broad, dates)
     if HOW_MANY.search(text):
         return QuestionType("how-many", (AnswerKind.NUMBER,), broad, dates)
-    if WHEN.search(text):
+    if _asks_when(text):
         return QuestionType("when", (AnswerKind.DATE,), broad, dates)
     if WHO.search(text):
         return QuestionType("who", (AnswerKind.AGENT,), broad, dates)

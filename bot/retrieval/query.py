@@ -62,9 +62,13 @@ SYNONYMS = {
     r"(?:bury|buried) the hatchet": "settlement restored",
     r"(?:make|made) peace": "settlement restored",
     # ... and for its "return" to a list: "put japan back in its whitelist", "brought korea
-    # back to group a" (the verb only, before "back in / to": "back in 2019" is a time).
+    # back to group a", "when was korea put back?" (the verb only, before "back in / to", or
+    # before a "back" that ends the clause when the verb is put or bring: "back in 2019" is a
+    # time, and "they took it back" a retraction).
     r"(?:put|puts|putting|brought|bring|brings|bringing|let|lets|added|adds?|took|take|takes|"
     r"taken)(?=\s+(?:[\w'-]+\s+){0,3}back\s+(?:in|on|into|onto|to)\s+(?!\d))": "returned",
+    r"(?:put|puts|putting|brought|bring|brings|bringing)(?=\s+(?:[\w'-]+\s+){0,2}back\s*(?:$|[?.!,]))":
+    "returned",
     r"reinstat\w*|readmit\w*": "returned",
     # ... and for a removal from a list: "korea got kicked off japans whitelist" (not "when
     # did the dispute kick off", a start)
