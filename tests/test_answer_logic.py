@@ -828,3 +828,16 @@ def test_a_short_answer_is_filled_from_its_lead_document_within_the_wider_margin
     assert selection.filled([lead, names, far], pool, 0.1) == []  # long enough already
     twin = replace(names, score=0.6)  # the same sentence from an overlapping chunk
     assert selection.filled([lead], [lead, names, twin], 0.1) == [twin]
+
+
+@pytest.mark.parametrize(
+    ("question", "statute"),
+    [
+        ("what law is japans export control based on", True),
+        ("which japanese laws handle that", True),
+        ("what does the lawyer say", False),  # a whole word only
+    ],
+)
+def test_law_is_read_as_the_courses_statute_or_act(question: str, statute: bool) -> None:
+    """"what law does japan use to control exports" never reached the document on the Act."""
+    assert ("statute Act" in synonyms_for(question)) is statute

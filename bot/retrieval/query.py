@@ -46,6 +46,9 @@ SYNONYMS = {
     r"relax\w*|loosen\w*": "easing lifted",
     "banned": "licence restrictions",
     "ban": "licence restrictions",
+    # The everyday word for what the course calls a statute or an Act ("what law is japan's
+    # export control based on": the Foreign Exchange and Foreign Trade Act).
+    r"laws?": "statute Act",
     # Everyday words for the course's "dispute" (never "row", which also names a list row).
     "fight": "dispute",
     "spat": "dispute",
