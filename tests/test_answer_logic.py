@@ -841,3 +841,20 @@ def test_a_short_answer_is_filled_from_its_lead_document_within_the_wider_margin
 def test_law_is_read_as_the_courses_statute_or_act(question: str, statute: bool) -> None:
     """"what law does japan use to control exports" never reached the document on the Act."""
     assert ("statute Act" in synonyms_for(question)) is statute
+
+
+@pytest.mark.parametrize(
+    ("question", "extra"),
+    [
+        ("whats the max penalty for exporting without a licence", "maximum up to"),
+        ("what is the highest fine for a company", "maximum up to"),
+        ("is a 25% hf solution caught by row 3(1)", "mixture"),
+        ("we make hydrofluoric acid at 25% hf", "mixture"),
+        ("is there a solution to the dispute", None),  # not a chemical in water
+    ],
+)
+def test_everyday_words_for_a_ceiling_and_a_solution(question: str, extra: str | None) -> None:
+    """The course writes "a fine of up to ..." and "a mixture"; "max" and "solution" are never
+    its words."""
+    found = [e for e in synonyms_for(question) if e in ("maximum up to", "mixture")]
+    assert found == ([extra] if extra else [])

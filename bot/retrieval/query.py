@@ -49,6 +49,10 @@ SYNONYMS = {
     # The everyday word for what the course calls a statute or an Act ("what law is japan's
     # export control based on": the Foreign Exchange and Foreign Trade Act).
     r"laws?": "statute Act",
+    # Everyday words for the course's "up to" a penalty ("the max fine") and for a chemical in
+    # water, which the course calls a mixture ("a 25% hf solution").
+    r"max(?:imum)?|maximal|highest": "maximum up to",
+    r"(?<=hf )solutions?|(?<=fluoride )solutions?|solutions?(?= of\b)|hydrofluoric acid": "mixture",
     # Everyday words for the course's "dispute" (never "row", which also names a list row).
     "fight": "dispute",
     "spat": "dispute",
