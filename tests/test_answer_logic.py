@@ -85,6 +85,7 @@ def test_embedder_protocol_and_determinism() -> None:
         ("is korea on the white list when it ships", "yes-no", False),
         ("who came and when", "when", False),
         ("tell me when korea was removed", "when", False),
+        ("give me the timeline of the dispute in 5 bullet points", "overview", True),
     ],
 )
 def test_question_types(question: str, name: str, broad: bool) -> None:
@@ -858,3 +859,11 @@ def test_everyday_words_for_a_ceiling_and_a_solution(question: str, extra: str |
     its words."""
     found = [e for e in synonyms_for(question) if e in ("maximum up to", "mixture")]
     assert found == ([extra] if extra else [])
+
+
+def test_the_shape_an_answer_is_asked_in_is_no_unknown_topic() -> None:
+    """"Give me the timeline of the dispute in 5 bullet points." was refused: "timeline" and
+    "bullet" are words the course never uses, and counted against the question."""
+    from bot.retrieval.query import REQUEST_WORDS
+
+    assert {"timeline", "bullet", "bullets", "chronology"} <= REQUEST_WORDS

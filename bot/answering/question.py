@@ -38,7 +38,8 @@ BROAD = re.compile(
     r"\b(explain|overview|summar[iy]\w*|tell me (?:about|more)|what happen\w*|"
     r"what(?:'s| is| was) (?:the )?(?:deal|story|background)|walk me through|"
     r"how did .{1,40}\b(?:respond|react|reply|retaliat\w*|answer)|"
-    r"from start to (?:finish|end)|in (?:a )?nutshell|describe|background)\b",
+    r"from start to (?:finish|end)|in (?:a )?nutshell|describe|background|timeline|"
+    r"chronolog\w*|sequence of events|key (?:dates|events))\b",
     re.IGNORECASE,
 )
 WHEN = re.compile(r"\b(when|what (?:date|day|year|month)|since when|how soon)\b|いつ|언제", re.I)

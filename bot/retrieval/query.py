@@ -116,7 +116,8 @@ QUESTION_WORDS = {
 # Words that shape a request ("explain", "simply", "tell me about") rather than name its topic:
 # never unknown terms, never carried into follow-ups, never counted for coverage. The verbs of
 # "how did korea react / reply" and their nouns are the frame of a broad question (question.py,
-# BROAD), not its topic. Matched on whole words, lower case.
+# BROAD), not its topic; so are the shapes an answer is asked in ("a timeline", "in bullet
+# points"). Matched on whole words, lower case.
 _REQUEST_TEXT = """
     explain explained explaining simply simple briefly brief basically overview summary
     summarise summarize tell describe give show help understand mean means meaning
@@ -128,6 +129,7 @@ _REQUEST_TEXT = """
     start finish end beginning next
     anyway anyways even walk through few lines nutshell short
     react reacted reacting reaction reactions reply replied replies respond responded
+    timeline timelines chronology chronological bullet bullets bulleted
 """
 REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
