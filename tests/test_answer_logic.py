@@ -463,6 +463,8 @@ def test_a_comparison_names_both_sides() -> None:
         ("South Korea returned to Group A on 21 July 2023.", 1, 1),
         ("is korea a group a country", 1, 1),
         ("South Korea's group \"Na\" (나) is all other countries.", 0, -1),
+        # "white countries" is Japan's old name for its Group A members
+        ("how many white countries did japan have before korea was taken off", 1, 1),
     ],
 )
 def test_whose_list_a_question_asks_about_and_a_sentence_tells_of(text, asked, told) -> None:

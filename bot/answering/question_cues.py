@@ -50,7 +50,10 @@ OPPOSITE_MOVE_PENALTY = 0.1
 # the white list") is not answered by a sentence about the other one, which reads the same to
 # the model ("... take Japan off South Korea's whitelist"): such a sentence loses this much.
 OTHER_LIST_PENALTY = 0.1
-JAPANS = re.compile(r"\bwhite\s+list\b|\bgroup\s+a\b|\bappended\s+table\s+3\b", re.IGNORECASE)
+JAPANS = re.compile(
+    r"\bwhite\s+list\b|\bwhite\s+countr(?:y|ies)\b|\bgroup\s+a\b|\bappended\s+table\s+3\b",
+    re.IGNORECASE,
+)
 KOREAS = re.compile(
     r"\b(?:south\s+)?korea(?:'s|’s)\s+(?:own\s+)?(?:whitelist|top\s+group)|\bits\s+own\s+whitelist"
     r"|\b(?:ga|na)(?:-[12])?\s+group|\bga-[12]\b|\bgroup\s+\"?(?:ga|na)\b",
@@ -91,9 +94,11 @@ def _definition_of(question: str) -> re.Pattern[str] | None:
     )
 
 
-# "Group A" is Japan's name for its list; South Korea's groups are "Ga" and "Na".
+# "Group A" is Japan's name for its list, and "white countries" its old name for the members;
+# South Korea's groups are "Ga" and "Na".
 ASKS_JAPANS = re.compile(
-    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b|\bgroup\s+a\b", re.IGNORECASE
+    r"\bjapan(?:'s|’s|s|ese)?\s+(?:own\s+)?white[-\s]?list\b|\bgroup\s+a\b|\bwhite\s+countr(?:y|ies)\b",
+    re.IGNORECASE,
 )
 ASKS_KOREAS = re.compile(
     # ("South Korea's white-list removal" is its removal from Japan's list)
