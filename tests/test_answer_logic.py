@@ -98,6 +98,9 @@ def test_event_dates_and_answer_kinds() -> None:
     assert contains_kind("It took effect on 28 August 2019.", AnswerKind.DATE)
     assert contains_kind("Group A has 27 countries again.", AnswerKind.NUMBER)
     assert not contains_kind("It changed in 2019.", AnswerKind.NUMBER)  # a year is no count
+    # nor is a range of days ("what % of comments" had led with the comment period)
+    assert not contains_kind("The comment ran from 1 to 24 July 2019.", AnswerKind.NUMBER)
+    assert contains_kind("91% of the comments supported it.", AnswerKind.NUMBER)
     assert contains_kind("Resist is in row 7(19).", AnswerKind.IDENTIFIER)
     assert not contains_kind("Resist is a coating.", AnswerKind.IDENTIFIER)
 

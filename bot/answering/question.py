@@ -253,8 +253,9 @@ def contains_kind(sentence: str, kind: AnswerKind) -> bool:
     return False
 
 
-_DATEISH = re.compile(
-    r"\b\d{1,2}\s+[A-Z][a-z]+\s+(?:19|20)\d\d\b|\b[A-Z][a-z]+\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
+_DATEISH = re.compile(  # a day, a range of days ("1 to 24 July 2019"), a month or a year
+    r"\b(?:\d{1,2}\s*(?:to|-|–|and)\s*)?\d{1,2}\s+[A-Z][a-z]+\s+(?:19|20)\d\d\b"
+    r"|\b[A-Z][a-z]+\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
 )
 
 
