@@ -459,8 +459,9 @@ def test_a_comparison_names_both_sides() -> None:
         ("when did korea take japan off its whitelist", -1, 0),
         ("when did japan take korea off the white list", 1, 1),
         ("is korea on japan's white list", 1, 1),
-        # its removal from Japan's list, not South Korea's own list
-        ("How many comments did South Korea's white-list removal receive?", 0, 0),
+        # its removal from Japan's list, not South Korea's own list (as a sentence, the
+        # hyphened "white-list" is Japan's; as a question it says nothing of whose list)
+        ("How many comments did South Korea's white-list removal receive?", 0, 1),
         ("On 12 August 2019, Korea planned to take Japan off South Korea's whitelist.", -1, -1),
         # "Group A" is Japan's name for its list; "Ga" and "Na" are South Korea's groups
         ("South Korea returned to Group A on 21 July 2023.", 1, 1),
@@ -872,3 +873,16 @@ def test_the_shape_an_answer_is_asked_in_is_no_unknown_topic() -> None:
     from bot.retrieval.query import REQUEST_WORDS
 
     assert {"timeline", "bullet", "bullets", "chronology"} <= REQUEST_WORDS
+
+
+def test_a_follow_up_keeps_the_conversations_list_but_not_its_move() -> None:
+    """"and when was it restored", after Japan's removal of Korea, still asks about Japan's
+    list; "when was that reversed" asks for the opposite move, so the move is never carried."""
+    cues = question_cues.QuestionCues.of("and when was it restored", lambda t: 1.0)
+    assert cues.whose_list == 0
+    earlier = ["when did korea take japan off its whitelist", "what was ga-2"]
+    carried = cues.following(["when did japan take korea off the white list"])
+    assert (carried.whose_list, carried.move) == (1, cues.move)
+    assert cues.following(earlier).whose_list == -1  # the newest turn that names a list
+    own = question_cues.QuestionCues.of("is korea on japan's white list now", lambda t: 1.0)
+    assert own.following(earlier).whose_list == 1  # its own words win

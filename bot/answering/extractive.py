@@ -99,6 +99,7 @@ class ComposeRequest:
     qtype: QuestionType
     focus: str = ""  # a follow-up's own words, without the topic carried from earlier turns
     typed: str = ""  # the words the user typed (corrected), without translations or synonyms
+    earlier: tuple[str, ...] = ()  # a follow-up's earlier turns as typed (corrected), oldest first
 
 
 # "what types of bulk licence are there", "the different kinds of resist": the list, whole.
@@ -114,7 +115,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     cands = candidates(hits, request.as_of)
     score(
         cands, request.question, request.query_vector, cache, request.idf, request.qtype,
-        request.focus, request.typed,
+        request.focus, request.typed, request.earlier,
     )
     best = max((c.similarity for c in cands), default=0.0)
     chosen: list[Candidate] = []

@@ -69,6 +69,7 @@ class Asked:
     # Another covered country's own exports ("do korean firms need a licence to ..."): only
     # documents about that country's rules (or without a jurisdiction) may answer.
     jurisdiction: str = ""
+    earlier: tuple[str, ...] = ()  # the earlier turns a follow-up carries (corrected)
 
 
 @dataclass(frozen=True)

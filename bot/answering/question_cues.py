@@ -10,8 +10,8 @@ move (a removal or a return) it means. `QuestionCues.of` reads them once per que
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.retrieval.lexical import tokenize
@@ -51,7 +51,7 @@ OPPOSITE_MOVE_PENALTY = 0.1
 # the model ("... take Japan off South Korea's whitelist"): such a sentence loses this much.
 OTHER_LIST_PENALTY = 0.1
 JAPANS = re.compile(
-    r"\bwhite\s+list\b|\bwhite\s+countr(?:y|ies)\b|\bgroup\s+a\b|\bappended\s+table\s+3\b",
+    r"\bwhite[\s-]list\b|\bwhite\s+countr(?:y|ies)\b|\bgroup\s+a\b|\bappended\s+table\s+3\b",
     re.IGNORECASE,
 )
 KOREAS = re.compile(
@@ -147,6 +147,16 @@ class QuestionCues:
             move_of(question), asked_list_of(question), _subject_of(question, idf),
             _definition_of(question),
         )  # fmt: skip
+
+    def following(self, earlier: Sequence[str]) -> QuestionCues:
+        """A follow-up keeps the conversation's list unless its own words name one: "what %
+        of comments backed it", after Korea's removal of Japan from its whitelist, still asks
+        about Korea's list. The move is not carried: "when was that reversed" asks for the
+        opposite one."""
+        for turn in reversed(earlier if not self.whose_list else ()):
+            if asked_list_of(turn):
+                return replace(self, whose_list=asked_list_of(turn))
+        return self
 
     def adjustment(self, text: str, tokens: set[str]) -> float:
         """What a sentence gains for defining the asked term or naming the subject, and loses

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -253,12 +253,14 @@ def score(
     qtype: QuestionType | None = None,
     focus: str = "",
     typed: str = "",
+    earlier: Sequence[str] = (),
 ) -> None:
     """Similarity to the question, nudged by rare shared terms, the kind of fact the question
     asks for (a date for 'when', a number for 'how many'), and the day it names.
 
     The cues (whose list, which move, the subject) are read from what the user typed: the
     glossary adds "Group A" to every "whitelist", which says nothing of whose list is meant.
+    A follow-up takes the list its own words leave open from the `earlier` turns.
     """
     if not cands:
         return
@@ -272,7 +274,7 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
-    cues = QuestionCues.of(typed or focus or question, idf)
+    cues = QuestionCues.of(typed or focus or question, idf).following(earlier)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
     # "did japan ban hf?" asks what happened, not the state today
     past = bool(PAST_QUESTION.search(focus or question))

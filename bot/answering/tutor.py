@@ -194,7 +194,8 @@ class Tutor:
         if AnswerKind.REASON in qtype.kinds:
             query = query.also_searching(REASON_WORD)
         exporter = exporting_country(corrected, rules) or ""
-        return Asked(text, as_of, corrected, query, qtype, exporter)
+        earlier = tuple(carried) if query.carried_terms else ()
+        return Asked(text, as_of, corrected, query, qtype, exporter, earlier)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:
         """The ranked passages, plus the chunks that continue them, open their documents (where
@@ -245,6 +246,7 @@ class Tutor:
             qtype=asked.qtype,
             focus=query.focus if query.carried_terms else "",
             typed=asked.corrected,
+            earlier=asked.earlier,
         )
         composition = compose(found.candidates, request, self.cache)
         features = self._scope_features(asked.corrected, found.hits, composition, request, lexical)
