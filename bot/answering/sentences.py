@@ -258,9 +258,8 @@ def score(
     """Similarity to the question, nudged by rare shared terms, the kind of fact the question
     asks for (a date for 'when', a number for 'how many'), and the day it names.
 
-    The cues (whose list, which move, the subject) are read from what the user typed: the
-    glossary adds "Group A" to every "whitelist", which says nothing of whose list is meant.
-    A follow-up takes the list its own words leave open from the `earlier` turns.
+    The cues (whose list, which move, the subject) are read from what the user typed (the
+    glossary adds "Group A" to every "whitelist"); a follow-up's from its `earlier` turns too.
     """
     if not cands:
         return
@@ -286,8 +285,7 @@ def score(
         tokens = set(tokenize(cand.text))
         overlap = overlap_of(tokens)
         if own:  # a follow-up: its own words weigh as much as the carried topic
-            own_overlap = own_overlap_of(tokens)
-            overlap = (1 - OWN_WORDS_SHARE) * overlap + OWN_WORDS_SHARE * own_overlap
+            overlap = (1 - OWN_WORDS_SHARE) * overlap + OWN_WORDS_SHARE * own_overlap_of(tokens)
         bonus = LEXICAL_WEIGHT * overlap + DOC_PRIOR / doc_rank[cand.hit.doc_id]
         if ANAPHORA.match(cand.text):
             bonus -= 0.05

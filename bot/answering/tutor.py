@@ -194,7 +194,7 @@ class Tutor:
         if AnswerKind.REASON in qtype.kinds:
             query = query.also_searching(REASON_WORD)
         exporter = exporting_country(corrected, rules) or ""
-        earlier = tuple(carried) if query.carried_terms else ()
+        earlier = tuple(carried) if query.carried_terms else ()  # a follow-up's earlier turns
         return Asked(text, as_of, corrected, query, qtype, exporter, earlier)
 
     def _retrieve(self, asked: Asked, opts: AskOptions, timings: dict[str, float]) -> Found:
@@ -326,8 +326,7 @@ class Tutor:
         if not query.carried_terms:
             return self.embeddings.encode([without_filler(query.text)])[0]
         both = self.embeddings.encode([without_filler(query.focus), without_filler(query.text)])
-        both = both.sum(axis=0)
-        return both / np.linalg.norm(both)
+        return both.sum(axis=0) / np.linalg.norm(both.sum(axis=0))
 
     def _route_to_checker(
         self, text: str, as_of: dt.date, rules: Any, covered: set[str]
