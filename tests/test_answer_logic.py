@@ -886,3 +886,23 @@ def test_a_follow_up_keeps_the_conversations_list_but_not_its_move() -> None:
     assert cues.following(earlier).whose_list == -1  # the newest turn that names a list
     own = question_cues.QuestionCues.of("is korea on japan's white list now", lambda t: 1.0)
     assert own.following(earlier).whose_list == 1  # its own words win
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("what 3 chemicals did japan restrict for korea", ["3"]),  # counts what is asked
+        ("is hf in row 3(1)", []),  # an identifier to match
+        ("how many days between 2 and 7 aug", []),
+    ],
+)
+def test_a_number_counting_the_asked_things_is_no_identifier(question, counted) -> None:
+    """"what 3 chemicals" had favoured every sentence with a 3 in it ("from 5 types to 3
+    types") as if 3 were a row number."""
+    assert sentences.COUNTED.findall(question) == counted
+
+
+def test_three_chemicals_are_the_courses_three_items() -> None:
+    assert "three items" in synonyms_for("what 3 chemicals did japan restrict")
+    assert "three items" in synonyms_for("the three materials japan tightened")
+    assert "three items" not in synonyms_for("which chemicals are on the australia group list")

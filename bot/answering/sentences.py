@@ -268,7 +268,8 @@ def score(
     sims = vectors @ query_vector
     terms = key_terms(question)
     own = key_terms(focus) & terms if focus else set()
-    identifiers = {t for t in terms if NUMBER.search(t)}
+    # "row 3(1)", "3C002" are identifiers to match; "what 3 chemicals" counts what it asks for
+    identifiers = {t for t in terms if NUMBER.search(t)} - set(COUNTED.findall(typed or question))
     doc_rank: dict[str, int] = {}
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
@@ -304,6 +305,9 @@ def score(
             cand.names_day = True
             bonus += EVENT_DATE_BONUS
         cand.score = cand.similarity + bonus
+
+
+COUNTED = re.compile(r"\b(\d+)\s+(?!(?:and|or|to|of|in|on|at|by)\b)[a-z]+s\b", re.IGNORECASE)
 
 
 def _kind_bonus(text: str, wants: AnswerKind) -> float:

@@ -49,6 +49,9 @@ SYNONYMS = {
     # The everyday word for what the course calls a statute or an Act ("what law is japan's
     # export control based on": the Foreign Exchange and Foreign Trade Act).
     r"laws?": "statute Act",
+    # The course's name for the three chemicals: "the three items" ("what 3 chemicals did
+    # japan restrict", "the three materials").
+    r"(?:3|three)\s+(?:chemicals?|materials?|substances?|products?|things)": "three items",
     # Everyday words for the course's "up to" a penalty ("the max fine") and for a chemical in
     # water, which the course calls a mixture ("a 25% hf solution").
     r"max(?:imum)?|maximal|highest": "maximum up to",
