@@ -268,7 +268,6 @@ def score(
     sims = vectors @ query_vector
     terms = key_terms(question)
     own = key_terms(focus) & terms if focus else set()
-    # "row 3(1)", "3C002" are identifiers to match; "what 3 chemicals" counts what it asks for
     identifiers = {t for t in terms if NUMBER.search(t)} - set(COUNTED.findall(typed or question))
     doc_rank: dict[str, int] = {}
     for cand in sorted(cands, key=lambda c: c.hit.rank):
@@ -307,6 +306,7 @@ def score(
         cand.score = cand.similarity + bonus
 
 
+# "row 3(1)", "3C002" are identifiers to match; "what 3 chemicals" counts what it asks for.
 COUNTED = re.compile(r"\b(\d+)\s+(?!(?:and|or|to|of|in|on|at|by)\b)[a-z]+s\b", re.IGNORECASE)
 
 
