@@ -154,8 +154,8 @@ class QuestionCues:
         about Korea's list. The move is not carried: "when was that reversed" asks for the
         opposite one."""
         for turn in reversed(earlier if not self.whose_list else ()):
-            if asked_list_of(turn):
-                return replace(self, whose_list=asked_list_of(turn))
+            if whose := asked_list_of(turn):
+                return replace(self, whose_list=whose)
         return self
 
     def adjustment(self, text: str, tokens: set[str]) -> float:
