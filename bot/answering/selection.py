@@ -44,6 +44,10 @@ MIN_SENTENCES = 3
 
 FILL_MARGIN = 0.45
 
+# A sentence beside the lead (a supporting one, an overview's, a fill) needs this share of the
+# evidence threshold; the lead itself needs all of it.
+SUPPORT_SHARE = 0.8
+
 
 def current_states(current: list[Candidate], threshold: float) -> list[Candidate]:
     """For a question about the state today: the state documents, when an event would lead.
@@ -220,7 +224,7 @@ def filled(chosen: list[Candidate], cands: list[Candidate], threshold: float) ->
             if c.hit.doc_id == lead.hit.doc_id
             and c.period is lead.period
             and c.score >= lead.score - FILL_MARGIN
-            and c.similarity >= threshold * 0.8
+            and c.similarity >= threshold * SUPPORT_SHARE
         ),
         key=lambda c: -c.score,
     )
@@ -246,7 +250,7 @@ def _first_acceptable(
 ) -> Candidate | None:
     for cand in ranked:
         follows = _follows(cand, chosen)
-        if cand.similarity < threshold * (0.5 if follows else 0.8):
+        if cand.similarity < threshold * (0.5 if follows else SUPPORT_SHARE):
             continue
         if not follows and cand.score < best - SCORE_MARGIN:
             continue
@@ -294,7 +298,7 @@ def select_overview(cands: list[Candidate], threshold: float) -> list[Candidate]
     for cand in cands:
         if cand.period is not Period.CURRENT:
             continue
-        if cand.similarity < threshold * 0.8 and not cand.names_day:
+        if cand.similarity < threshold * SUPPORT_SHARE and not cand.names_day:
             continue
         held = best_by_doc.get(cand.hit.doc_id)
         if held is None or cand.score > held.score:
@@ -382,7 +386,7 @@ def _earliest_near(best: Candidate, cands: list[Candidate], threshold: float) ->
         if c.hit.doc_id == best.hit.doc_id
         and c.period is Period.CURRENT
         and c.score >= best.score - EARLIEST_EVENT_MARGIN
-        and c.similarity >= threshold * 0.8
+        and c.similarity >= threshold * SUPPORT_SHARE
         and names_a_day(c.text)
         and not c.leans_back
     ]
