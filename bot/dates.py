@@ -176,10 +176,25 @@ def without_now_words(text: str) -> str:
     return re.sub(r"\s{2,}", " ", NOW_WORDS.sub(" ", text)).strip()
 
 
+# A sentence that opens on its own date ("From 23 March 2023, exporters ... who since 4 July
+# 2019 had needed ...") tells of that day; the earlier dates in it are background.
+OPENING_DATE = re.compile(
+    r"^\s*(?:on|from|since|as\s+of|starting(?:\s+on)?|beginning(?:\s+on)?|effective|in)\s+"
+    rf"(?:{DAY_MONTH_YEAR.pattern}|{MONTH_YEAR.pattern})",
+    re.IGNORECASE,
+)
+
+
 def starts_after(text: str, as_of: dt.date) -> bool:
     """True when everything a sentence dates lies after the as-of day (it is not yet known)."""
     dates = mentioned_dates(text)
     return bool(dates) and min(dates) > as_of
+
+
+def opens_after(text: str, as_of: dt.date) -> bool:
+    """True when a sentence opens on a day after the as-of day: it tells of a later time."""
+    opening = OPENING_DATE.match(text)
+    return bool(opening) and mentioned_dates(opening.group(0))[0] > as_of
 
 
 def question_as_of(question: str) -> dt.date | None:

@@ -14,6 +14,8 @@ from bot.dates import (
     month_number,
     names_a_day,
     normalise_dates,
+    opens_after,
+    starts_after,
     stated_day_or_period,
     with_relative_dates,
 )
@@ -108,3 +110,23 @@ def test_a_time_counted_from_an_earlier_turn_is_written_as_its_date(question, ea
 def test_a_time_with_nothing_to_count_from_is_left_as_typed(question, earlier):
     assert with_relative_dates(question, earlier) == question
 
+
+
+
+@pytest.mark.parametrize(
+    ("sentence", "later"),
+    [
+        # opens on a later day, whatever earlier date it recalls
+        ("From 23 March 2023, exporters who since 4 July 2019 had needed a licence could not.", True),
+        ("In March 2023, the rule of 2019 ended.", True),
+        ("Since 21 July 2023 the country is in Group A again.", True),
+        # opens on an earlier day, or on none
+        ("On 4 July 2019, the rule began.", False),
+        ("The country was in Group B from 28 August 2019 to 20 July 2023.", False),
+        ("The rule of 4 July 2019 was lifted on 23 March 2023.", False),
+        ("No date at all.", False),
+    ],
+)
+def test_a_sentence_opening_on_a_later_day_tells_of_a_later_time(sentence: str, later: bool) -> None:
+    assert opens_after(sentence, dt.date(2022, 5, 1)) is later
+    assert starts_after(sentence, dt.date(2022, 5, 1)) is ("2019" not in sentence and later)

@@ -112,7 +112,7 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     Refuses when no sentence is close enough to the question, or when the passages it would
     quote leave the question's telling terms unanswered.
     """
-    cands = candidates(hits, request.as_of)
+    cands = candidates(hits, request.as_of, request.qtype.event_dates)
     score(
         cands, request.question, request.query_vector, cache, request.idf, request.qtype,
         request.focus, request.typed, request.earlier,

@@ -22,7 +22,14 @@ import numpy as np
 
 from bot.answering.question import AnswerKind, QuestionType, classify, contains_kind
 from bot.answering.question_cues import QuestionCues
-from bot.dates import Period, mentioned_dates, names_a_day, period_of, starts_after
+from bot.dates import (
+    Period,
+    mentioned_dates,
+    names_a_day,
+    opens_after,
+    period_of,
+    starts_after,
+)
 from bot.retrieval.disk_cache import load_vectors, save_vectors, vectors_file
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.hybrid import Hit
@@ -181,8 +188,15 @@ class SentenceCache:
                 self._file = None
 
 
-def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
-    """Sentences of the retrieved chunks that may speak for the as-of date."""
+def candidates(
+    hits: list[Hit], as_of: dt.date, asked_dates: tuple[dt.date, ...] = ()
+) -> list[Candidate]:
+    """Sentences of the retrieved chunks that may speak for the as-of date.
+
+    A sentence opening on a later day ("From 23 March 2023, exporters who since 4 July 2019
+    ...") tells of that later time, unless it names the period the question asks about ("In
+    August 2019, ... against 3,378 t in August 2018" answers a question on August 2018).
+    """
     found: list[Candidate] = []
     seen: set[str] = set()
     for hit in hits:
@@ -191,6 +205,8 @@ def candidates(hits: list[Hit], as_of: dt.date) -> list[Candidate]:
             continue
         for start, end, sentence in _quotable(hit.text, hit.metadata["sentences"]):
             if sentence in seen or starts_after(sentence, as_of):
+                continue
+            if opens_after(sentence, as_of) and not _names_event_date(sentence, asked_dates):
                 continue
             seen.add(sentence)
             found.append(Candidate(hit, sentence, start, end, period))
