@@ -26,6 +26,7 @@ from bot.checking import (
     render_markdown,
     render_text,
 )
+from bot.checking.countries import find_countries
 from bot.checking.result import parse_date
 from bot.config import PROJECT_ROOT
 
@@ -194,6 +195,18 @@ def test_group_is_shown_with_its_caveat(rules, code, group, words):
     for text in (destination_step, line, result.destination.group_caveat):
         for word in words:
             assert word in text, (word, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("is hf controlled by the australia group", []),  # R4: a regime, not a destination
+        ("hf to australia, licence?", ["AU"]),
+        ("we ship hf to korea group b era, licence?", ["KR"]),
+    ],
+)
+def test_a_regime_named_after_a_country_is_no_destination(rules, text, codes):
+    assert [code for code, _ in find_countries(text, rules)] == codes
 
 
 def test_group_d_is_marked_unconfirmed(rules):

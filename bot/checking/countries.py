@@ -78,10 +78,17 @@ def find_countries(text: str, rules: Rules) -> list[tuple[str, str]]:
     return list(found)
 
 
+# "the Australia Group" is an export-control regime named after a country, not a destination;
+# "Korea group B" still names Korea.
+ORGANISATION_AFTER = re.compile(r"\s+group\b(?!\s+[a-d]\b)", re.IGNORECASE)
+
+
 def _countries_in(text: str, rules: Rules) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
     for match in rules.country_text_pattern.finditer(text):
+        if ORGANISATION_AFTER.match(text, match.end()):
+            continue
         code = rules.country_text_lookup.get(normalise_name(match.group(0)))
         if code and code != EXPORTING_COUNTRY and code not in seen:
             seen.add(code)
