@@ -867,6 +867,20 @@ def test_everyday_words_for_a_ceiling_and_a_solution(question: str, extra: str |
     assert found == ([extra] if extra else [])
 
 
+@pytest.mark.parametrize(
+    ("question", "corporation"),
+    [
+        ("max fine for a company that exports without a licence?", True),
+        ("and for a firm", True),
+        ("which companies got the first licences", True),
+        ("what is the maximum fine for an individual", False),
+    ],
+)
+def test_a_company_is_read_as_the_courses_corporation(question: str, corporation: bool) -> None:
+    """The penalties are written for "a corporation"; users ask about "a company"."""
+    assert ("corporation" in synonyms_for(question)) is corporation
+
+
 def test_the_shape_an_answer_is_asked_in_is_no_unknown_topic() -> None:
     """"Give me the timeline of the dispute in 5 bullet points." was refused: "timeline" and
     "bullet" are words the course never uses, and counted against the question."""

@@ -56,6 +56,9 @@ SYNONYMS = {
     # water, which the course calls a mixture ("a 25% hf solution").
     r"max(?:imum)?|maximal|highest": "maximum up to",
     r"(?<=hf )solutions?|(?<=fluoride )solutions?|solutions?(?= of\b)|hydrofluoric acid": "mixture",
+    # The legal word for a company, which the penalties are written for ("max fine for a
+    # company": "a corporation can be fined up to ...")
+    r"compan(?:y|ies)|firms?": "corporation",
     # Everyday words for the course's "dispute" (never "row", which also names a list row).
     "fight": "dispute",
     "spat": "dispute",
