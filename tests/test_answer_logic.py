@@ -881,6 +881,18 @@ def test_a_company_is_read_as_the_courses_corporation(question: str, corporation
     assert ("corporation" in synonyms_for(question)) is corporation
 
 
+@pytest.mark.parametrize(
+    ("question", "supported"),
+    [
+        ("what % of comments backed it", True),
+        ("was the change endorsed by the public", True),
+        ("when was korea put back", False),
+    ],
+)
+def test_backed_is_read_as_the_courses_supported(question: str, supported: bool) -> None:
+    assert ("supported" in synonyms_for(question)) is supported
+
+
 def test_the_shape_an_answer_is_asked_in_is_no_unknown_topic() -> None:
     """"Give me the timeline of the dispute in 5 bullet points." was refused: "timeline" and
     "bullet" are words the course never uses, and counted against the question."""

@@ -59,6 +59,8 @@ SYNONYMS = {
     # The legal word for a company, which the penalties are written for ("max fine for a
     # company": "a corporation can be fined up to ...")
     r"compan(?:y|ies)|firms?": "corporation",
+    # Everyday words for support ("what % of comments backed it")
+    r"backed|backing|endorsed": "supported",
     # Everyday words for the course's "dispute" (never "row", which also names a list row).
     "fight": "dispute",
     "spat": "dispute",
