@@ -914,6 +914,35 @@ def test_a_follow_up_keeps_the_conversations_list_but_not_its_move() -> None:
     assert own.following(earlier).whose_list == 1  # its own words win
 
 
+SENTENCES = (
+    "The WTO Dispute Settlement Body established the DS590 panel on 29 July 2020.",
+    "No WTO panel ever ruled on Japan's export measures in case DS590.",
+    "On 1 July 2019, METI announced two changes.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("did the wto panel ever rule on ds590", "rule"),  # past of the verb: "ruled"
+        ("When did Japan announce the export curbs?", "announc"),  # "Japan" is no verb
+        ("when did korea take japan to the wto", ""),  # no "taked" among the sentences
+        ("what is the panel", ""),  # no auxiliary, no verb to find
+    ],
+)
+def test_the_question_verb_is_read_from_the_retrieved_sentences(question: str, verb: str) -> None:
+    assert question_cues.asked_predicate(question, SENTENCES) == verb
+
+
+def test_a_sentence_telling_the_asked_verb_gains() -> None:
+    """Sentences of one topic share its nouns; only the answer shares the verb."""
+    cues = question_cues.QuestionCues.of("did the panel ever rule", lambda t: 1.0, SENTENCES)
+    established, ruled, _ = (
+        cues.adjustment(text, set(tokenize(text))) for text in SENTENCES
+    )
+    assert ruled - established == question_cues.PREDICATE_BONUS > 0
+
+
 @pytest.mark.parametrize(
     ("question", "counted"),
     [

@@ -132,6 +132,39 @@ def move_of(text: str) -> int:
     return 0 if removal == back else (1 if back else -1)
 
 
+# "did the wto panel ever rule on ds590", "when did japan announce the curbs": the verb after
+# the auxiliary is what the answer must tell; the sentences of its topic share the nouns
+# ("panel", "DS590") but only the answer shares the verb ("No WTO panel ever ruled ...").
+PREDICATE_BONUS = 0.05
+AUXILIARY = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would|could|can|should)\s+(?P<rest>[^?.!,;]+)",
+    re.IGNORECASE,
+)
+PAST_FORM = re.compile(r"\b[a-z]{3,}ed\b")
+
+
+@lru_cache(maxsize=8192)
+def _verb_stems(text: str) -> frozenset[str]:
+    """Stems of the words a text uses as verbs in the past ("announced", "ruled")."""
+    return frozenset(tokenize(" ".join(PAST_FORM.findall(text.lower()))))
+
+
+def asked_predicate(question: str, texts: Sequence[str]) -> str:
+    """The stem of the question's verb ("rule" in "did the panel ever rule on ds590"): the first
+    word after the auxiliary that the retrieved sentences use as a verb, or ""."""
+    m = AUXILIARY.search(question)
+    if not m:
+        return ""
+    verbs: set[str] = set()
+    for text in texts:
+        verbs |= _verb_stems(text)
+    for word in m["rest"].split()[:6]:
+        stems = tokenize(word)
+        if stems and stems[0] in verbs:
+            return stems[0]
+    return ""
+
+
 @dataclass(frozen=True)
 class QuestionCues:
     """The cues of one question (a follow-up's own words when it has them)."""
@@ -140,12 +173,16 @@ class QuestionCues:
     whose_list: int = 0  # +1 Japan's white list, -1 South Korea's own whitelist, 0 not said
     subject: str = ""  # a named subject as a search term ("eu"), or ""
     defines: re.Pattern[str] | None = None  # for "what is X": a sentence defining X
+    predicate: str = ""  # the stem of the question's verb ("rule"), or ""
 
     @classmethod
-    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionCues:
+    def of(
+        cls, question: str, idf: Callable[[str], float], texts: Sequence[str] = ()
+    ) -> QuestionCues:
+        """The cues of `question`; `texts` (the retrieved sentences) tell its verb."""
         return cls(
             move_of(question), asked_list_of(question), _subject_of(question, idf),
-            _definition_of(question),
+            _definition_of(question), asked_predicate(question, texts),
         )  # fmt: skip
 
     def following(self, earlier: Sequence[str]) -> QuestionCues:
@@ -170,4 +207,6 @@ class QuestionCues:
             change += SUBJECT_BONUS
         if self.defines is not None and self.defines.match(text):
             change += DEFINES_BONUS
+        if self.predicate and self.predicate in tokens:
+            change += PREDICATE_BONUS
         return change

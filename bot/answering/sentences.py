@@ -274,13 +274,13 @@ def score(
     """Similarity to the question, nudged by rare shared terms, the kind of fact the question
     asks for (a date for 'when', a number for 'how many'), and the day it names.
 
-    The cues (whose list, which move, the subject) are read from what the user typed (the
-    glossary adds "Group A" to every "whitelist"); a follow-up's from its `earlier` turns too.
-    """
+    The cues (whose list, which move, the subject, the verb) are read from what the user typed
+    (the glossary adds "Group A" to every "whitelist"); a follow-up's from `earlier` too."""
     if not cands:
         return
     qtype = qtype or classify(question)
-    vectors = cache.vectors([c.text for c in cands])
+    texts = [c.text for c in cands]
+    vectors = cache.vectors(texts)
     sims = vectors @ query_vector
     terms = key_terms(question)
     own = key_terms(focus) & terms if focus else set()
@@ -289,7 +289,7 @@ def score(
     for cand in sorted(cands, key=lambda c: c.hit.rank):
         doc_rank.setdefault(cand.hit.doc_id, len(doc_rank) + 1)
     wants_date = qtype.wants is AnswerKind.DATE
-    cues = QuestionCues.of(typed or focus or question, idf).following(earlier)
+    cues = QuestionCues.of(typed or focus or question, idf, texts).following(earlier)
     rare = {t for t in terms if idf(t) >= RARE_IDF}
     # "did japan ban hf?" asks what happened, not the state today
     past = bool(PAST_QUESTION.search(focus or question))
