@@ -185,6 +185,26 @@ OPENING_DATE = re.compile(
 )
 
 
+# "Since 21 July 2023 South Korea is in Group A", "From 28 August 2019 to 20 July 2023, South
+# Korea was not in Group A": a sentence stating a state over a period, not an event on a day.
+_A_DATE = rf"(?:{DAY_MONTH_YEAR.pattern}|{MONTH_YEAR.pattern})"
+SINCE = re.compile(rf"\bsince\s+(?P<start>{_A_DATE})", re.IGNORECASE)
+FROM_TO = re.compile(
+    rf"\bfrom\s+(?P<start>{_A_DATE})\s+(?:to|until|till)\s+(?P<end>{_A_DATE})", re.IGNORECASE
+)
+
+
+def states_on(text: str, day: dt.date) -> bool:
+    """True when the sentence states how things stood over a period that includes `day`."""
+    for m in SINCE.finditer(text):
+        if mentioned_dates(m["start"])[0] <= day:
+            return True
+    for m in FROM_TO.finditer(text):
+        if mentioned_dates(m["start"])[0] <= day <= mentioned_dates(m["end"])[0]:
+            return True
+    return False
+
+
 def starts_after(text: str, as_of: dt.date) -> bool:
     """True when everything a sentence dates lies after the as-of day (it is not yet known)."""
     dates = mentioned_dates(text)

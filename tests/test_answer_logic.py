@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answering import question_cues, selection, sentences
+from bot.answering import extractive, question_cues, selection, sentences
 from bot.answering.extractive import ComposeRequest, SentenceCache, candidates, compose, score
 from bot.answering.question import AnswerKind, classify, contains_kind
 from bot.answering.question_cues import DEFINES_BONUS, move_of
@@ -256,6 +256,27 @@ def test_ended_state_is_history_when_a_current_one_answers() -> None:
     roles = {result.citations[line.citations[0] - 1].doc_id: line.role for line in result.lines}
     assert roles["group-a"] == "current"
     assert roles.get("group-b", "history") == "history"
+
+
+def _scored(hit: Hit, similarity: float) -> list[sentences.Candidate]:
+    cands = candidates([hit], AS_OF)
+    for rank, cand in enumerate(cands):
+        cand.similarity, cand.score = similarity, 1.0 - rank / 10
+    return cands
+
+
+@pytest.mark.parametrize(("other_similarity", "state_first"), [(0.65, True), (0.5, False)])
+def test_how_things_stand_leads_an_answer_on_the_state(other_similarity, state_first) -> None:
+    """"is south korea on the white list?" is answered first by the sentence stating the state
+    over a period that includes the day, not by the event that began it, when that sentence is
+    about as close to the question as the best one."""
+    event = _scored(passage("return", "On 27 June 2023, the Cabinet approved the return.", 1), 0.7)
+    state = _scored(passage("state", "Since 21 July 2023 South Korea is in Group A again.", 2),
+                    other_similarity)
+    lines, _ = extractive._lines(event + state, overview=False, state_day=AS_OF)
+    assert (lines[0].text == state[0].text) is state_first
+    unordered, _ = extractive._lines(event + state, overview=False)
+    assert unordered[0].text == event[0].text  # other questions lead with their best sentence
 
 
 def test_a_question_about_something_that_ended_is_answered_from_its_history() -> None:

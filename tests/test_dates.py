@@ -17,6 +17,7 @@ from bot.dates import (
     opens_after,
     starts_after,
     stated_day_or_period,
+    states_on,
     with_relative_dates,
 )
 
@@ -130,3 +131,17 @@ def test_a_time_with_nothing_to_count_from_is_left_as_typed(question, earlier):
 def test_a_sentence_opening_on_a_later_day_tells_of_a_later_time(sentence, later) -> None:
     assert opens_after(sentence, dt.date(2022, 5, 1)) is later
     assert starts_after(sentence, dt.date(2022, 5, 1)) is ("2019" not in sentence and later)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day", "states"),
+    [
+        ("Since 21 July 2023 South Korea is in Group A again.", "2024-01-01", True),
+        ("Since 21 July 2023 South Korea is in Group A again.", "2021-01-01", False),
+        ("From 28 August 2019 to 20 July 2023, South Korea was in Group B.", "2021-01-01", True),
+        ("From 28 August 2019 to 20 July 2023, South Korea was in Group B.", "2024-01-01", False),
+        ("On 27 June 2023, the Cabinet approved the return.", "2024-01-01", False),  # an event
+    ],
+)
+def test_a_sentence_stating_the_state_over_a_period(sentence: str, day: str, states: bool) -> None:
+    assert states_on(sentence, dt.date.fromisoformat(day)) is states

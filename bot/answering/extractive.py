@@ -35,7 +35,7 @@ from bot.answering.sentences import (
     weighted_overlap,
 )
 from bot.answering.types import AnswerLine, Citation
-from bot.dates import Period, format_date
+from bot.dates import Period, format_date, states_on
 from bot.retrieval.hybrid import Hit
 from bot.retrieval.lexical import tokenize
 
@@ -102,6 +102,12 @@ class ComposeRequest:
     earlier: tuple[str, ...] = ()  # a follow-up's earlier turns as typed (corrected), oldest first
 
 
+# "is south korea on the white list?", "are we in group a now": how things stand on the date.
+# A sentence stating that state over a period ("Since 21 July 2023 ...") leads the answer when
+# it is about as close to the question as the closest line.
+COPULA = re.compile(r"^\W*(?:(?:so|and|ok|but)\s+)?(?:is|are|was|were|isn't|aren't)\b", re.I)
+STATE_LEAD_MARGIN = 0.1
+
 # "what types of bulk licence are there", "the different kinds of resist": the list, whole.
 KINDS = re.compile(r"\b(?:types?|kinds?|sorts?|categor(?:y|ies))\s+of\b", re.IGNORECASE)
 
@@ -159,7 +165,9 @@ def compose(hits: list[Hit], request: ComposeRequest, cache: SentenceCache) -> C
     coverage = weighted_overlap(known, evidence, request.idf)
     if coverage < request.min_coverage:
         return Composition("", [], True, best, coverage)
-    lines, citations = _lines(chosen + extra + earlier, overview, request.qtype.broad)
+    stands = request.qtype.asks_state and COPULA.match(request.typed or request.question)
+    state_day = request.as_of if stands else None
+    lines, citations = _lines(chosen + extra + earlier, overview, request.qtype.broad, state_day)
     text = answer_text(lines, request.as_of)
     return Composition(text, citations, False, best, coverage, lines)
 
@@ -173,13 +181,15 @@ def _about_the_past(cands: list[Candidate], current: list[Candidate]) -> bool:
 
 
 def _lines(
-    chosen: list[Candidate], overview: bool, broad: bool = False
+    chosen: list[Candidate], overview: bool, broad: bool = False, state_day: dt.date | None = None
 ) -> tuple[list[AnswerLine], list[Citation]]:
     """Answer lines, each citing its passage; one citation per passage.
 
     A broad question answered from one document ("how did korea respond?") reads its
     sentences in the document's own order, which tells the story from its start; a precise
-    question leads with its best sentence.
+    question leads with its best sentence. A question about the state on `state_day` ("is
+    South Korea on the white list?") leads with a sentence stating the state over a period
+    that includes the day ("Since 21 July 2023 ..."), not with the event that began it.
     """
     if overview:
         ordered = [("overview", c) for c in chosen]
@@ -188,6 +198,9 @@ def _lines(
         if broad:
             docs = list(dict.fromkeys(c.hit.doc_id for c in current_cands))
             current_cands.sort(key=lambda c: (docs.index(c.hit.doc_id), c.doc_start))
+        elif (day := state_day) is not None and current_cands:
+            near = max(c.similarity for c in current_cands) - STATE_LEAD_MARGIN
+            current_cands.sort(key=lambda c: c.similarity < near or not states_on(c.text, day))
         current = [("current", c) for c in current_cands]
         history = sorted(
             (c for c in chosen if c.period is Period.HISTORY),
