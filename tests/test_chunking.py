@@ -48,3 +48,18 @@ def test_chunk_ids_are_stable_and_unique() -> None:
     first = [c.id for c in chunk_document(doc, max_chars=300)]
     second = [c.id for c in chunk_document(doc, max_chars=300)]
     assert first == second and len(set(first)) == len(first)
+
+
+def test_a_chunk_starting_inside_a_list_keeps_the_item_marker() -> None:
+    """The bullet or paragraph number says the sentence is one item of a list (the answer
+    quotes a list whole) and, in a law excerpt, which paragraph it is."""
+    items = "\n".join(f"- Item {i} of the bulleted list names row 7(19)." for i in range(8))
+    numbered = "\n".join(f"{i}. Paragraph {i} of the article." for i in range(1, 9))
+    text = GOOD.replace("Some text here. Another sentence.", f"{items}\n\n{numbered}")
+    doc = document_from_markdown(text, where="lists.md")
+    chunks = chunk_document(doc, max_chars=120)
+    starts = [c.text for c in chunks if "Item" in c.text or "Paragraph" in c.text]
+    assert len(starts) > 2
+    for chunk_text in starts:
+        assert chunk_text.startswith(("- Item", "1. ", "2. ", "3. ", "4. ", "5. ", "6. ", "7. ",
+                                      "8. ")), chunk_text

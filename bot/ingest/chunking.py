@@ -151,8 +151,19 @@ def chunk_document(doc: SourceDocument, max_chars: int) -> list[Chunk]:
     return chunks
 
 
+# The marker of a list item ("- ", "2. ") on the line where a chunk begins.
+LINE_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+$")
+
+
 def _make(doc: SourceDocument, index: int, section: str, group: list[Span]) -> Chunk:
-    return Chunk(doc, index, section, group[0].start, group[-1].end, tuple(group))
+    """A chunk from its first sentence to its last. A chunk that begins with a list item keeps
+    the item's marker: it says the sentence is one item of a list (a paragraph number, a
+    bullet), which the answer's list handling reads and a reader of the passage needs."""
+    start = group[0].start
+    line_start = doc.text.rfind("\n", 0, start) + 1
+    if LINE_MARKER.fullmatch(doc.text[line_start:start]):
+        start = line_start
+    return Chunk(doc, index, section, start, group[-1].end, tuple(group))
 
 
 def chunk_documents(docs: list[SourceDocument], max_chars: int) -> list[Chunk]:
