@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 # Bars on the three evaluation suites (dev, held-out, user documents): set a little under the
 # figures measured on this machine (README, "Measured"), so a regression fails `make test`.
-EVAL_GATES := --min dev:pass_rate=0.79 --min heldout:pass_rate=0.73 \
+EVAL_GATES := --min dev:pass_rate=0.80 --min heldout:pass_rate=0.76 \
   --min userdocs:pass_rate=0.88 --max dev:false_refusal_rate=0.03 \
   --max heldout:false_refusal_rate=0.04 --min dev:refusal_accuracy=0.90 \
   --min heldout:refusal_accuracy=0.87
