@@ -116,6 +116,27 @@ def test_licence_question_about_an_uncovered_product_is_refused(tutor: Tutor) ->
 
 
 @pytest.mark.parametrize(
+    ("question", "row"),
+    [
+        ("what row of appendix table 1 is hydorgen fluoride in", "3(1)"),
+        ("Is an EUV photoresit controlled?", "7(19)"),
+    ],
+)
+def test_a_misspelt_course_item_is_still_that_item(tutor: Tutor, question: str, row: str) -> None:
+    """A typo in the product's name had the question refused as one about a product the
+    course does not cover ("hydorgen fluoride"); a typo never causes a refusal on its own."""
+    answer = ask(tutor, question)
+    assert not answer.refused and row in answer.answer
+
+
+def test_an_uncovered_product_keeps_the_name_the_user_gave_it(tutor: Tutor) -> None:
+    """The speller would make "nitride" "nitrite"; only a correction that reveals one of the
+    course's items is used for routing, so the refusal names what the user typed."""
+    answer = ask(tutor, "Is gallium nitride controlled for export to Korea?")
+    assert answer.refused and "gallium nitride" in answer.answer
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "walk me through the 2023 reversal",

@@ -113,6 +113,15 @@ def _uncovered(question: str, as_of: dt.date, product: str, rules: Any) -> Answe
     )
 
 
+def with_items_spelled(text: str, rules: Any, correct: Callable[[str], str]) -> str:
+    """The text with its typos corrected when that reveals one of the checker's products
+    ("hydorgen fluoride"), else as typed: a misspelt course item is still that item, while an
+    unknown product keeps the name the user gave it ("gallium nitride", not "nitrite")."""
+    fixed = correct(text)
+    revealed = fixed != text and find_items(fixed, rules) and not find_items(text, rules)
+    return fixed if revealed else text
+
+
 def answer_with_checker(
     question: str,
     as_of: dt.date,

@@ -23,6 +23,7 @@ from bot.answering.checker_route import (
     checker_thread,
     licence_for_an_uncovered_destination,
     unknown_product,
+    with_items_spelled,
 )
 from bot.answering.extractive import (
     ComposeRequest,
@@ -111,11 +112,8 @@ class Tutor:
         self.cache = SentenceCache(self.embeddings, folder=settings.sentence_vectors_dir)
         self.terms = load_terms(str(settings.corpus_dir / "terms.yaml"))
         self._chat: Any = None
-        self.scope_model = (
-            None
-            if settings.scope_model == "off"
-            else (load_scope_model(settings.scope_model or str(MODEL_FILE)))
-        )
+        model = settings.scope_model
+        self.scope_model = None if model == "off" else load_scope_model(model or str(MODEL_FILE))
 
     # -- public -------------------------------------------------------------------------
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
@@ -332,6 +330,7 @@ class Tutor:
         self, text: str, as_of: dt.date, rules: Any, covered: set[str]
     ) -> Answer | None:
         """Licence questions, and a country's group, are decided by rules, not by search."""
+        text = with_items_spelled(text, rules, self.index.snapshot().speller.correct)
         licence = licence_for_an_uncovered_destination(text, rules, covered)
         return answer_with_checker(
             text, as_of, rules, self.citation_for_doc, self._names_word, licence
