@@ -176,18 +176,18 @@ def without_now_words(text: str) -> str:
     return re.sub(r"\s{2,}", " ", NOW_WORDS.sub(" ", text)).strip()
 
 
+_A_DATE = rf"(?:{DAY_MONTH_YEAR.pattern}|{MONTH_YEAR.pattern})"  # a day, or a month
+
 # A sentence that opens on its own date ("From 23 March 2023, exporters ... who since 4 July
 # 2019 had needed ...") tells of that day; the earlier dates in it are background.
 OPENING_DATE = re.compile(
     r"^\s*(?:on|from|since|as\s+of|starting(?:\s+on)?|beginning(?:\s+on)?|effective|in)\s+"
-    rf"(?:{DAY_MONTH_YEAR.pattern}|{MONTH_YEAR.pattern})",
+    + _A_DATE,
     re.IGNORECASE,
 )
 
-
 # "Since 21 July 2023 South Korea is in Group A", "From 28 August 2019 to 20 July 2023, South
 # Korea was not in Group A": a sentence stating a state over a period, not an event on a day.
-_A_DATE = rf"(?:{DAY_MONTH_YEAR.pattern}|{MONTH_YEAR.pattern})"
 SINCE = re.compile(rf"\bsince\s+(?P<start>{_A_DATE})", re.IGNORECASE)
 FROM_TO = re.compile(
     rf"\bfrom\s+(?P<start>{_A_DATE})\s+(?:to|until|till)\s+(?P<end>{_A_DATE})", re.IGNORECASE
