@@ -22,7 +22,7 @@ from bot.answering.tutor import Tutor
 from bot.answering.types import Answer
 from bot.answering.validate import CONTROL_CHARS, clean_question
 from bot.errors import CorpusError, InputError
-from bot.ingest.chunking import HEADING, chunk_document
+from bot.ingest.chunking import HEADING, LINE_MARKER, chunk_document
 from bot.ingest.documents import (
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
@@ -142,7 +142,10 @@ def check_chunks(text: str, max_chars: int) -> None:
         assert previous_end <= chunk.start < chunk.end <= len(text), "chunks in order, apart"
         previous_end = chunk.end
         assert chunk.text == text[chunk.start : chunk.end] == chunk.text.strip()
-        assert chunk.sentences[0].start == chunk.start and chunk.sentences[-1].end == chunk.end
+        # a chunk opens on its first sentence, or on the list marker of that sentence's line
+        opening = text[chunk.start : chunk.sentences[0].start]
+        assert not opening or LINE_MARKER.fullmatch(opening), opening
+        assert chunk.sentences[-1].end == chunk.end
         cursor = chunk.start
         for span in chunk.sentences:
             assert cursor <= span.start < span.end <= chunk.end, "sentences in order, inside"

@@ -86,8 +86,11 @@ def _strip(text: str, start: int, end: int) -> Span | None:
     return Span(start, end) if end > start else None
 
 
+LIST_MARKER = r"(?:[-*+]|\d+[.)])"  # a bullet or a paragraph number ("- ", "2. ", "3) ")
+
+
 def _list_marker_end(text: str, span: Span) -> int:
-    match = re.match(r"[-*+]\s+|\d+[.)]\s+", text[span.start : span.end])
+    match = re.match(rf"{LIST_MARKER}\s+", text[span.start : span.end])
     return span.start + match.end() if match else span.start
 
 
@@ -142,7 +145,7 @@ def chunk_document(doc: SourceDocument, max_chars: int) -> list[Chunk]:
     for section, start, end in _sections(doc):
         group: list[Span] = []
         for span in sentence_spans(doc.text, start, end):
-            if group and span.end - group[0].start > max_chars:
+            if group and span.end - _chunk_start(doc.text, group[0]) > max_chars:
                 chunks.append(_make(doc, len(chunks), section, group))
                 group = []
             group.append(span)
@@ -151,18 +154,21 @@ def chunk_document(doc: SourceDocument, max_chars: int) -> list[Chunk]:
     return chunks
 
 
-# The marker of a list item ("- ", "2. ") on the line where a chunk begins.
-LINE_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+$")
+# The marker of a list item on the line where a chunk begins, indented or not.
+LINE_MARKER = re.compile(rf"[ \t]*(?P<marker>{LIST_MARKER}[ \t]+)")
+
+
+def _chunk_start(text: str, first: Span) -> int:
+    """Where a chunk opening on `first` starts. A chunk that begins with a list item keeps the
+    item's marker: it says the sentence is one item of a list (a paragraph number, a bullet),
+    which the answer's list handling reads and a reader of the passage needs."""
+    line_start = text.rfind("\n", 0, first.start) + 1
+    found = LINE_MARKER.fullmatch(text, line_start, first.start)
+    return found.start("marker") if found else first.start
 
 
 def _make(doc: SourceDocument, index: int, section: str, group: list[Span]) -> Chunk:
-    """A chunk from its first sentence to its last. A chunk that begins with a list item keeps
-    the item's marker: it says the sentence is one item of a list (a paragraph number, a
-    bullet), which the answer's list handling reads and a reader of the passage needs."""
-    start = group[0].start
-    line_start = doc.text.rfind("\n", 0, start) + 1
-    if LINE_MARKER.fullmatch(doc.text[line_start:start]):
-        start = line_start
+    start = _chunk_start(doc.text, group[0])
     return Chunk(doc, index, section, start, group[-1].end, tuple(group))
 
 
